@@ -1,0 +1,513 @@
+package dev.splitflow.pt;
+
+import dev.splitflow.pt.PtValue.BoolValue;
+import dev.splitflow.pt.PtValue.DictValue;
+import dev.splitflow.pt.PtValue.IntValue;
+import dev.splitflow.pt.PtValue.ListValue;
+import dev.splitflow.pt.PtValue.StrValue;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * An open .pt file: its records as {@link PtValue}s and its storages, whose bytes are read on
+ * demand. Opening reads only the zip directory and {@code data.pkl} (for the legacy format, the
+ * pickles before the storages); tensor bytes are read by random access, one range at a time, so a
+ * batch file of any size costs memory in proportion to its metadata only.
+ *
+ * <p>The channel is only read from. Reads are positional and thread-safe when the channel is a
+ * {@link FileChannel}; other channels are read under a lock.
+ */
+public final class PtFile implements Closeable {
+
+  /** The two layouts {@code torch.save} writes. */
+  public enum Format {
+    /** The default since torch 1.6: a zip archive with {@code data.pkl} and {@code data/<key>}. */
+    ZIP,
+    /** {@code _use_new_zipfile_serialization=False}: pickles followed by raw storages. */
+    LEGACY;
+
+    public String jsonName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+  private static final int LEGACY_PROTOCOL = 1001;
+
+  private final Source src;
+  private final Format format;
+  private final PtValue root;
+  private final List<StorageRef> storages;
+  private final boolean ownsChannel;
+
+  private PtFile(
+      Source src, Format format, PtValue root, List<StorageRef> storages, boolean ownsChannel) {
+    this.src = src;
+    this.format = format;
+    this.root = root;
+    this.storages = storages;
+    this.ownsChannel = ownsChannel;
+  }
+
+  /** Opens a local file; closing the PtFile closes it. */
+  public static PtFile open(Path path) throws IOException {
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+    try {
+      return open(ch, path.toString(), true);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Reads a .pt file's structure from a channel the caller keeps open while it reads tensors and
+   * closes afterwards.
+   *
+   * @param name the file's path or URI, used in error messages
+   */
+  public static PtFile open(SeekableByteChannel channel, String name) throws IOException {
+    return open(channel, name, false);
+  }
+
+  private static PtFile open(SeekableByteChannel channel, String name, boolean owns)
+      throws IOException {
+    Source src = new Source(channel, name);
+    if (src.size < 4) {
+      throw src.error(Source.at(0), "expected a PyTorch file, found only " + src.size + " bytes");
+    }
+    ByteBuffer head = src.read(0, 4, "the file signature");
+    int sig = head.getInt(0);
+    if (sig == 0x04034b50) {
+      return openZip(src, owns);
+    }
+    if ((sig & 0xFFFFFF) == 0x8a0280) {
+      return openLegacy(src, owns);
+    }
+    throw src.error(
+        Source.at(0),
+        "expected a PyTorch file (a zip archive starting with PK\\x03\\x04, or the legacy"
+            + " pickle magic number), found bytes "
+            + hex(head));
+  }
+
+  public Format format() {
+    return format;
+  }
+
+  /** The path or URI given when opening. */
+  public String name() {
+    return src.name;
+  }
+
+  public long size() {
+    return src.size;
+  }
+
+  /** The top-level value: for batch files, the list of records. */
+  public PtValue root() {
+    return root;
+  }
+
+  /** The records of a file whose top-level value is a list. */
+  public List<PtValue> records() {
+    if (root instanceof ListValue l) {
+      return l.items();
+    }
+    throw src.error(
+        "data.pkl", "expected a list of records at the top level, found a " + root.typeName());
+  }
+
+  /** Every storage the file's tensors point into, in the order the pickle first names them. */
+  public List<StorageRef> storages() {
+    return storages;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (ownsChannel) {
+      src.channel.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- zip
+
+  private static PtFile openZip(Source src, boolean owns) throws IOException {
+    ZipDirectory dir = ZipDirectory.read(src);
+    if (dir.entries().isEmpty()) {
+      throw src.error("zip directory", "expected data.pkl and storages, found an empty archive");
+    }
+    String first = dir.entries().get(0).name;
+    int slash = first.indexOf('/');
+    if (slash <= 0) {
+      throw src.error(
+          "entry '" + first + "'",
+          "expected entries inside one archive folder (folder/data.pkl), found one at the root");
+    }
+    String prefix = first.substring(0, slash + 1);
+    ZipDirectory.Entry pkl = dir.get(prefix + "data.pkl");
+    if (pkl == null) {
+      throw src.error(
+          "archive '" + prefix + "'", "expected an entry " + prefix + "data.pkl, found none");
+    }
+    checkVersion(src, dir, prefix);
+    checkByteOrder(src, dir, prefix);
+
+    Map<String, StorageRef> byKey = new LinkedHashMap<>();
+    Unpickler.PersistentLoader loader = (pid, where) -> storageFor(pid, byKey, 5, src, where);
+    InputStream in;
+    long base;
+    if (pkl.method == ZipDirectory.STORED) {
+      base = dir.payloadOffset(pkl);
+      in = src.region(base, pkl.compressedSize, pkl.where());
+    } else if (pkl.method == ZipDirectory.DEFLATED) {
+      base = -1;
+      in =
+          new InflaterInputStream(
+              src.region(dir.payloadOffset(pkl), pkl.compressedSize, pkl.where()),
+              new Inflater(true),
+              64 * 1024);
+    } else {
+      throw src.error(
+          pkl.where(), "expected STORED or DEFLATED, found compression method " + pkl.method);
+    }
+    Unpickler u = new Unpickler(in, src, pkl.where(), base, pkl.size, loader);
+    PtValue root = rootValue(u, inflateErrors(() -> u.load(), src, pkl));
+
+    for (StorageRef ref : byKey.values()) {
+      String entryName = prefix + "data/" + ref.key();
+      ZipDirectory.Entry e = dir.get(entryName);
+      if (e == null) {
+        throw src.error(
+            "entry '" + entryName + "'",
+            "expected the storage '"
+                + ref.key()
+                + "' that data.pkl refers to, found no such entry");
+      }
+      if (e.size != ref.byteLength()) {
+        throw src.error(
+            e.where(),
+            "expected "
+                + ref.byteLength()
+                + " bytes ("
+                + ref.numel()
+                + " "
+                + ref.dtype().torchName()
+                + " elements), found "
+                + e.size);
+      }
+      if (e.method == ZipDirectory.STORED) {
+        if (e.compressedSize != e.size) {
+          throw src.error(e.where(), "stored entry has different compressed and plain sizes");
+        }
+        long at = dir.payloadOffset(e);
+        ref.bind((pos, dst) -> src.readFully(at + pos, dst, e.where()));
+      } else if (e.method == ZipDirectory.DEFLATED) {
+        ref.bind(new InflatingData(src, dir, e));
+      } else {
+        throw src.error(
+            e.where(), "expected STORED or DEFLATED, found compression method " + e.method);
+      }
+    }
+    return new PtFile(
+        src, Format.ZIP, root, Collections.unmodifiableList(new ArrayList<>(byKey.values())), owns);
+  }
+
+  private interface Load {
+    Object run() throws IOException;
+  }
+
+  /** A corrupt deflate stream surfaces as ZipException; report it like any other format error. */
+  private static Object inflateErrors(Load load, Source src, ZipDirectory.Entry e)
+      throws IOException {
+    try {
+      return load.run();
+    } catch (java.util.zip.ZipException ex) {
+      throw src.error(e.where(), "corrupt compressed data: " + ex.getMessage());
+    }
+  }
+
+  private static void checkVersion(Source src, ZipDirectory dir, String prefix) throws IOException {
+    ZipDirectory.Entry v = dir.get(prefix + "version");
+    if (v == null) {
+      v = dir.get(prefix + ".data/version");
+    }
+    if (v == null) {
+      throw src.error(
+          "archive '" + prefix + "'", "expected an entry " + prefix + "version, found none");
+    }
+    String text = smallText(src, dir, v).trim();
+    int version;
+    try {
+      version = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      version = -1;
+    }
+    if (version < 1 || version > 10) {
+      throw src.error(v.where(), "expected a format version from 1 to 10, found '" + text + "'");
+    }
+  }
+
+  private static void checkByteOrder(Source src, ZipDirectory dir, String prefix)
+      throws IOException {
+    ZipDirectory.Entry b = dir.get(prefix + "byteorder");
+    if (b != null) {
+      String order = smallText(src, dir, b).trim();
+      if (!order.equals("little")) {
+        throw src.error(b.where(), "expected byte order 'little', found '" + order + "'");
+      }
+    }
+  }
+
+  private static String smallText(Source src, ZipDirectory dir, ZipDirectory.Entry e)
+      throws IOException {
+    if (e.method != ZipDirectory.STORED || e.size > 64) {
+      if (e.method == ZipDirectory.DEFLATED && e.size <= 64) {
+        try (InputStream in =
+            new InflaterInputStream(
+                src.region(dir.payloadOffset(e), e.compressedSize, e.where()),
+                new Inflater(true))) {
+          return new String(in.readNBytes(64), StandardCharsets.UTF_8);
+        } catch (java.util.zip.ZipException ex) {
+          throw src.error(e.where(), "corrupt compressed data: " + ex.getMessage());
+        }
+      }
+      throw src.error(e.where(), "expected a short text record, found " + e.size + " bytes");
+    }
+    ByteBuffer b = src.read(dir.payloadOffset(e), (int) e.size, e.where());
+    return StandardCharsets.UTF_8.decode(b).toString();
+  }
+
+  // ---------------------------------------------------------------- legacy
+
+  private static PtFile openLegacy(Source src, boolean owns) throws IOException {
+    InputStream in = src.region(0, src.size, "the legacy pickles");
+    long[] pos = {0};
+    Map<String, StorageRef> byKey = new LinkedHashMap<>();
+    Unpickler.PersistentLoader loader = (pid, where) -> storageFor(pid, byKey, 6, src, where);
+
+    Object magic = legacyPickle(in, src, pos, "legacy magic number", loader);
+    if (!(magic instanceof IntValue m) || !m.value().equals(LEGACY_MAGIC)) {
+      throw src.error(
+          Source.at(0),
+          "expected the legacy torch magic number 0x1950a86a20f9469cfc6c, found a "
+              + Unpickler.describe(magic));
+    }
+    Object protocol = legacyPickle(in, src, pos, "legacy protocol version", loader);
+    if (!(protocol instanceof IntValue p) || p.value().intValue() != LEGACY_PROTOCOL) {
+      throw src.error(
+          "legacy protocol version",
+          "expected protocol " + LEGACY_PROTOCOL + ", found " + Unpickler.describe(protocol));
+    }
+    Object sysInfo = legacyPickle(in, src, pos, "legacy sys_info", loader);
+    if (!(sysInfo instanceof DictValue info)
+        || !(info.get("little_endian") instanceof BoolValue le)
+        || !le.value()) {
+      throw src.error(
+          "legacy sys_info", "expected a little-endian file ({'little_endian': True, ...})");
+    }
+    long recordsAt = pos[0];
+    Unpickler main = new Unpickler(in, src, "legacy data pickle", recordsAt, -1, loader);
+    PtValue root = rootValue(main, main.load());
+    pos[0] += main.position();
+    Object keys = legacyPickle(in, src, pos, "legacy storage key list", loader);
+    if (!(keys instanceof ListValue keyList)) {
+      throw src.error(
+          "legacy storage key list", "expected a list of keys, found " + Unpickler.describe(keys));
+    }
+    long at = pos[0];
+    List<StorageRef> ordered = new ArrayList<>();
+    for (PtValue k : keyList.items()) {
+      String key = k instanceof StrValue s ? s.value() : null;
+      StorageRef ref = key == null ? null : byKey.get(key);
+      if (ref == null) {
+        throw src.error(
+            Source.at(at),
+            "expected storage keys that the data pickle uses, found "
+                + (key == null ? "a " + k.typeName() : "unused key '" + key + "'"));
+      }
+      if (at > src.size - 8 || ref.byteLength() > src.size - at - 8) {
+        throw src.error(
+            Source.at(at),
+            "expected storage '"
+                + key
+                + "' of "
+                + ref.byteLength()
+                + " bytes plus an 8-byte count, found only "
+                + Math.max(0, src.size - at)
+                + " bytes before the end of the file");
+      }
+      ref.bind(new LegacyData(src, ref, at));
+      ordered.add(ref);
+      at += 8 + ref.byteLength();
+    }
+    if (ordered.size() != byKey.size()) {
+      throw src.error(
+          "legacy storage key list",
+          "expected all " + byKey.size() + " storages the data uses, found " + ordered.size());
+    }
+    if (at != src.size) {
+      throw src.error(
+          Source.at(at),
+          "expected the file to end after the last storage, found "
+              + (src.size - at)
+              + " more bytes");
+    }
+    return new PtFile(src, Format.LEGACY, root, Collections.unmodifiableList(ordered), owns);
+  }
+
+  private static Object legacyPickle(
+      InputStream in, Source src, long[] pos, String what, Unpickler.PersistentLoader loader)
+      throws IOException {
+    Unpickler u = new Unpickler(in, src, what, pos[0], -1, loader);
+    Object v = u.load();
+    pos[0] += u.position();
+    return v;
+  }
+
+  /** Storage bytes of the legacy layout: an int64 element count, then the elements. */
+  private static final class LegacyData implements StorageRef.Data {
+    private final Source src;
+    private final StorageRef ref;
+    private final long header;
+    private volatile boolean checked;
+
+    LegacyData(Source src, StorageRef ref, long header) {
+      this.src = src;
+      this.ref = ref;
+      this.header = header;
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+      if (!checked) {
+        long count = src.read(header, 8, "a storage's element count").getLong(0);
+        long expected = ref.byteLength() / ref.dtype().itemSize();
+        if (count != expected && count != ref.byteLength()) {
+          throw src.error(
+              Source.at(header),
+              "expected storage '"
+                  + ref.key()
+                  + "' to hold "
+                  + expected
+                  + " elements, found "
+                  + count);
+        }
+        checked = true;
+      }
+      src.readFully(header + 8 + position, dst, "storage '" + ref.key() + "'");
+    }
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  private static PtValue rootValue(Unpickler u, Object loaded) {
+    PtValue root = u.value(loaded);
+    try {
+      Values.seal(root);
+    } catch (Values.ShapeException e) {
+      throw u.error(e.getMessage());
+    }
+    return root;
+  }
+
+  /**
+   * Checks a persistent id, {@code ('storage', <storage type>, key, location, numel)} (legacy files
+   * add view metadata, which must be None), and returns its one shared {@link StorageRef}.
+   */
+  private static StorageRef storageFor(
+      List<Object> pid, Map<String, StorageRef> byKey, int arity, Source src, String where) {
+    String shape = "('storage', <torch storage type>, key, location, numel)";
+    if (pid.size() != arity
+        || !(pid.get(0) instanceof StrValue tag)
+        || !tag.value().equals("storage")) {
+      throw src.error(
+          where, "expected a persistent id " + shape + ", found a " + pid.size() + "-item tuple");
+    }
+    if (!(pid.get(1) instanceof Globals.Marker type)
+        || !(type.qualifiedName().endsWith("Storage"))) {
+      throw src.error(
+          where,
+          "expected a torch storage type in the persistent id, found "
+              + Unpickler.describe(pid.get(1)));
+    }
+    if (!(pid.get(2) instanceof StrValue keyValue)
+        || keyValue.value().isEmpty()
+        || keyValue.value().contains("/")
+        || keyValue.value().contains("\\")
+        || keyValue.value().contains("..")) {
+      throw src.error(
+          where,
+          "expected a storage key without '/', '\\' or '..', found "
+              + (pid.get(2) instanceof StrValue s
+                  ? "'" + s.value() + "'"
+                  : Unpickler.describe(pid.get(2))));
+    }
+    if (!(pid.get(3) instanceof StrValue)) {
+      throw src.error(where, "expected a device string in the persistent id");
+    }
+    if (!(pid.get(4) instanceof IntValue n)
+        || n.value().signum() < 0
+        || n.value().bitLength() > 62) {
+      throw src.error(where, "expected a non-negative element count in the persistent id");
+    }
+    if (arity == 6 && !Globals.isNone(pid.get(5))) {
+      throw src.error(where, "legacy storage views (view metadata) are not supported");
+    }
+    String key = keyValue.value();
+    DType dtype = type.dtype();
+    long byteLength;
+    try {
+      byteLength =
+          dtype == null
+              ? n.value().longValueExact()
+              : Math.multiplyExact(n.value().longValueExact(), dtype.itemSize());
+    } catch (ArithmeticException e) {
+      throw src.error(where, "storage '" + key + "' size overflows 64-bit arithmetic");
+    }
+    StorageRef existing = byKey.get(key);
+    if (existing != null) {
+      if (dtype != null && existing.dtype() != null && existing.dtype() != dtype) {
+        throw src.error(where, Tensors.twoDtypes(existing, existing.dtype(), dtype));
+      }
+      if (existing.byteLength() != byteLength) {
+        throw src.error(
+            where,
+            "storage '"
+                + key
+                + "' declared with "
+                + existing.byteLength()
+                + " and "
+                + byteLength
+                + " bytes");
+      }
+      return existing;
+    }
+    StorageRef ref = new StorageRef(key, dtype, byteLength);
+    byKey.put(key, ref);
+    return ref;
+  }
+
+  private static String hex(ByteBuffer b) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < b.limit(); i++) {
+      sb.append(String.format("%02x", b.get(i)));
+    }
+    return sb.toString();
+  }
+}

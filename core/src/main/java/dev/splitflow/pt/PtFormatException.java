@@ -1,0 +1,28 @@
+package dev.splitflow.pt;
+
+/**
+ * A file that is not a well-formed, safe PyTorch file: truncated, inconsistent, or asking for
+ * something outside the allowlist (an unknown global, opcode or persistent id).
+ */
+public class PtFormatException extends PtException {
+  private static final long serialVersionUID = 1L;
+
+  private final String source;
+  private final String location;
+
+  public PtFormatException(String source, String location, String problem) {
+    super(source + ": " + location + ": " + problem);
+    this.source = source;
+    this.location = location;
+  }
+
+  /** The file (path or URI) the reader was given. */
+  public String source() {
+    return source;
+  }
+
+  /** Where in the file: a zip entry, a byte offset, or both. */
+  public String location() {
+    return location;
+  }
+}

@@ -1,0 +1,263 @@
+package dev.splitflow.pt;
+
+import dev.splitflow.pt.PtValue.BoolValue;
+import dev.splitflow.pt.PtValue.BytesValue;
+import dev.splitflow.pt.PtValue.ComplexValue;
+import dev.splitflow.pt.PtValue.Container;
+import dev.splitflow.pt.PtValue.DictValue;
+import dev.splitflow.pt.PtValue.FloatValue;
+import dev.splitflow.pt.PtValue.IntValue;
+import dev.splitflow.pt.PtValue.ListValue;
+import dev.splitflow.pt.PtValue.NoneValue;
+import dev.splitflow.pt.PtValue.SetValue;
+import dev.splitflow.pt.PtValue.StrValue;
+import dev.splitflow.pt.PtValue.TupleValue;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The lossless JSON form of a .pt file's values that {@code splitflow inspect} prints; the forms
+ * are documented in {@code docs/inspect.md}. Tensor digests are computed before anything is
+ * printed, so a file whose bytes turn out to be bad produces an error and no partial output.
+ */
+public final class PtJson {
+  /** Values expanding (through shared references) to more JSON nodes than this are refused. */
+  public static final long MAX_NODES = 10_000_000;
+
+  private final Map<PtValue, String> digests = new IdentityHashMap<>();
+  private final Appendable out;
+
+  private PtJson(Appendable out) {
+    this.out = out;
+  }
+
+  /** Writes {@code {"format": ..., "records": [...]}} for the file. */
+  public static void write(PtFile file, Appendable out) throws IOException {
+    PtValue root = file.root();
+    if (root instanceof Container c && c.expandedNodes() > MAX_NODES) {
+      throw new PtFormatException(
+          file.name(),
+          "data.pkl",
+          "values expand to more than "
+              + MAX_NODES
+              + " JSON nodes through shared references ("
+              + (c.expandedNodes() == Long.MAX_VALUE ? "over 2^63" : c.expandedNodes())
+              + "); refusing to print them");
+    }
+    PtJson json = new PtJson(out);
+    json.digestAll(root, file.name());
+    out.append("{\"format\": \"").append(file.format().jsonName()).append("\", ");
+    out.append(root instanceof ListValue ? "\"records\": " : "\"root\": ");
+    json.value(root);
+    out.append("}\n");
+  }
+
+  /** SHA-256 (hex) of a tensor's elements in C order, little-endian. */
+  public static String sha256(TensorValue t) throws IOException {
+    MessageDigest md = sha256();
+    TensorBytes.copy(t, ByteBuffer.allocate(TensorBytes.BUFFER_SIZE), md::update);
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  private void digestAll(PtValue root, String file) throws IOException {
+    java.util.ArrayDeque<PtValue> todo = new java.util.ArrayDeque<>();
+    java.util.Set<PtValue> seen =
+        java.util.Collections.newSetFromMap(new IdentityHashMap<PtValue, Boolean>());
+    todo.push(root);
+    while (!todo.isEmpty()) {
+      PtValue v = todo.pop();
+      if (!seen.add(v)) {
+        continue;
+      }
+      if (v instanceof TensorValue t) {
+        digests.put(t, sha256(t));
+      } else if (v instanceof NdArrayValue a) {
+        MessageDigest md = sha256();
+        md.update(a.littleEndianCOrder());
+        digests.put(a, HexFormat.of().formatHex(md.digest()));
+      } else if (v instanceof Container c) {
+        for (PtValue child : Values.children(c)) {
+          todo.push(child);
+        }
+      }
+    }
+  }
+
+  private void value(PtValue v) throws IOException {
+    if (v == NoneValue.NONE) {
+      out.append("null");
+    } else if (v instanceof BoolValue b) {
+      out.append(b.value() ? "true" : "false");
+    } else if (v instanceof IntValue i) {
+      out.append(i.value().toString());
+    } else if (v instanceof FloatValue f) {
+      floatValue(f.value());
+    } else if (v instanceof StrValue s) {
+      string(s.value());
+    } else if (v instanceof BytesValue b) {
+      tag(b.mutable() ? "bytearray" : "bytes");
+      out.append(", \"base64\": ");
+      string(Base64.getEncoder().encodeToString(b.dataUnsafe()));
+      out.append('}');
+    } else if (v instanceof ComplexValue c) {
+      tag("complex");
+      out.append(", \"real\": ");
+      floatValue(c.real());
+      out.append(", \"imag\": ");
+      floatValue(c.imag());
+      out.append('}');
+    } else if (v instanceof ListValue l) {
+      array(l.items());
+    } else if (v instanceof TupleValue t) {
+      items("tuple", t.items());
+    } else if (v instanceof SetValue s) {
+      items("set", s.items());
+    } else if (v instanceof DictValue d) {
+      dict(d);
+    } else if (v instanceof TensorValue t) {
+      tensor(t);
+    } else if (v instanceof NdArrayValue a) {
+      tag(a.isScalar() ? "numpy_scalar" : "ndarray");
+      out.append(", \"dtype\": \"").append(a.dtype().torchName()).append('"');
+      out.append(", \"numpy_dtype\": \"").append(a.numpyDtype()).append('"');
+      out.append(", \"shape\": ");
+      longs(a.shape());
+      out.append(", \"fortran_order\": ").append(String.valueOf(a.fortranOrder()));
+      out.append(", \"sha256\": \"").append(digests.get(a)).append("\"}");
+    }
+  }
+
+  private void tensor(TensorValue t) throws IOException {
+    tag("tensor");
+    out.append(", \"dtype\": \"").append(t.dtype().torchName()).append('"');
+    out.append(", \"shape\": ");
+    longs(t.shapeUnsafe());
+    out.append(", \"stride\": ");
+    longs(t.strideUnsafe());
+    out.append(", \"storage_offset\": ").append(Long.toString(t.storageOffset()));
+    out.append(", \"storage\": {\"key\": ");
+    string(t.storage().key());
+    out.append(", \"numel\": ").append(Long.toString(t.storage().numel())).append('}');
+    out.append(", \"requires_grad\": ").append(String.valueOf(t.requiresGrad()));
+    if (t.isParameter()) {
+      out.append(", \"parameter\": true");
+    }
+    out.append(", \"sha256\": \"").append(digests.get(t)).append("\"}");
+  }
+
+  private void dict(DictValue d) throws IOException {
+    boolean plain = d.kind() == DictValue.Kind.DICT && d.hasOnlyStringKeys();
+    if (plain) {
+      for (PtValue k : d.keys()) {
+        if (((StrValue) k).value().equals("$type")) {
+          plain = false;
+          break;
+        }
+      }
+    }
+    if (!plain) {
+      tag(d.kind() == DictValue.Kind.DICT ? "dict" : d.kind().pythonName());
+      out.append(", \"items\": [");
+      for (int i = 0; i < d.size(); i++) {
+        out.append(i == 0 ? "[" : ", [");
+        value(d.keys().get(i));
+        out.append(", ");
+        value(d.values().get(i));
+        out.append(']');
+      }
+      out.append("]}");
+      return;
+    }
+    out.append('{');
+    for (int i = 0; i < d.size(); i++) {
+      if (i > 0) {
+        out.append(", ");
+      }
+      string(((StrValue) d.keys().get(i)).value());
+      out.append(": ");
+      value(d.values().get(i));
+    }
+    out.append('}');
+  }
+
+  private void tag(String type) throws IOException {
+    out.append("{\"$type\": \"").append(type).append('"');
+  }
+
+  private void items(String type, List<PtValue> items) throws IOException {
+    tag(type);
+    out.append(", \"items\": ");
+    array(items);
+    out.append('}');
+  }
+
+  private void array(List<PtValue> items) throws IOException {
+    out.append('[');
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) {
+        out.append(", ");
+      }
+      value(items.get(i));
+    }
+    out.append(']');
+  }
+
+  private void longs(long[] values) throws IOException {
+    out.append('[');
+    for (int i = 0; i < values.length; i++) {
+      if (i > 0) {
+        out.append(", ");
+      }
+      out.append(Long.toString(values[i]));
+    }
+    out.append(']');
+  }
+
+  private void floatValue(double d) throws IOException {
+    if (Double.isNaN(d)) {
+      out.append("{\"$type\": \"float\", \"value\": \"nan\"}");
+    } else if (Double.isInfinite(d)) {
+      out.append("{\"$type\": \"float\", \"value\": \"").append(d > 0 ? "inf" : "-inf");
+      out.append("\"}");
+    } else {
+      out.append(Double.toString(d)); // always has '.' or 'E'; parses back to the same bits
+    }
+  }
+
+  private void string(String s) throws IOException {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c > 0x7e) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}

@@ -1,0 +1,471 @@
+package dev.splitflow.pt;
+
+import dev.splitflow.pt.PtValue.BoolValue;
+import dev.splitflow.pt.PtValue.BytesValue;
+import dev.splitflow.pt.PtValue.ComplexValue;
+import dev.splitflow.pt.PtValue.Container;
+import dev.splitflow.pt.PtValue.DictValue;
+import dev.splitflow.pt.PtValue.FloatValue;
+import dev.splitflow.pt.PtValue.IntValue;
+import dev.splitflow.pt.PtValue.ListValue;
+import dev.splitflow.pt.PtValue.NoneValue;
+import dev.splitflow.pt.PtValue.SetValue;
+import dev.splitflow.pt.PtValue.StrValue;
+import dev.splitflow.pt.PtValue.TupleValue;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Streams records into a new zip-format .pt file that default {@code torch.load(path)} reads
+ * (weights_only, and with {@code mmap=True}), holding the list of records.
+ *
+ * <p>Each {@link #append} pickles one record and copies its tensors' bytes straight from their
+ * source storages to the output through one bounded buffer; only the pickle (metadata) is kept
+ * until {@link #close}, which writes {@code data.pkl} and the zip directory. Every tensor becomes
+ * its own C-contiguous storage holding exactly its elements, so a view into a large stacked tensor
+ * does not drag the stack along. numpy values become tensors of the same dtype and shape. Only
+ * opcodes and globals that torch's weights_only unpickler accepts are written, and the same records
+ * always give the same bytes.
+ */
+public final class PtWriter implements Closeable {
+  private static final int BATCH = 1000; // APPENDS/SETITEMS batch size, as Python's pickler
+
+  private final ZipWriter zip;
+  private final WritableByteChannel out;
+  private final String prefix;
+  private final ByteArrayOutputStream pickle = new ByteArrayOutputStream(4096);
+  private final Map<Object, Integer> memo = new IdentityHashMap<>();
+  private final Map<String, Integer> globalMemo = new HashMap<>();
+  private final ByteBuffer buffer = ByteBuffer.allocate(TensorBytes.BUFFER_SIZE);
+  private int nextMemo = 1;
+  private int nextKey;
+  private long records;
+  private long storageBytes;
+  private boolean closed;
+
+  /**
+   * @param archiveName the archive's folder name; torch uses the file name without its last
+   *     extension ({@code train_chunk_00000} for {@code train_chunk_00000.pt})
+   */
+  public PtWriter(WritableByteChannel out, String archiveName) {
+    if (archiveName.isEmpty()
+        || archiveName.contains("/")
+        || archiveName.contains("\\")
+        || archiveName.length() > 1024) {
+      throw new IllegalArgumentException(
+          "archive name must be 1 to 1024 characters without '/' or '\\': '" + archiveName + "'");
+    }
+    this.out = out;
+    this.zip = new ZipWriter(out);
+    this.prefix = archiveName + "/";
+    // PROTO 2, EMPTY_LIST, BINPUT 0: the list the records are appended to.
+    pickle.write(0x80);
+    pickle.write(2);
+    pickle.write(']');
+    pickle.write('q');
+    pickle.write(0);
+  }
+
+  /** The folder name torch would give a file of this name: the name without its last extension. */
+  public static String archiveNameFor(String fileName) {
+    String base = fileName.substring(fileName.lastIndexOf('/') + 1);
+    int dot = base.lastIndexOf('.');
+    return dot > 0 ? base.substring(0, dot) : base;
+  }
+
+  /**
+   * Appends one record. The record is checked first: a value that cannot be written exactly throws
+   * {@link PtWriteException} and leaves the writer as it was.
+   */
+  public void append(PtValue record) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("writer is closed");
+    }
+    check(record, "record " + records, Collections.newSetFromMap(new IdentityHashMap<>()));
+    if (records % BATCH == 0) {
+      pickle.write('(');
+    }
+    write(record);
+    records++;
+    if (records % BATCH == 0) {
+      pickle.write('e');
+    }
+  }
+
+  public long recordCount() {
+    return records;
+  }
+
+  /** Tensor bytes written so far. */
+  public long storageBytes() {
+    return storageBytes;
+  }
+
+  /** Writes data.pkl and the zip directory, then closes the channel. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (records % BATCH != 0) {
+        pickle.write('e');
+      }
+      pickle.write('.');
+      byte[] pkl = pickle.toByteArray();
+      zip.begin(prefix + "data.pkl", pkl.length);
+      zip.write(pkl);
+      zip.end();
+      // Only these two records: torch requires `version`, and a `.format_version` would make
+      // torch.load(mmap=True) assume miniz's exact layout (see docs/formats.md).
+      writeSmall("version", "3\n");
+      writeSmall("byteorder", "little");
+      zip.finish();
+    } finally {
+      out.close();
+    }
+  }
+
+  private void writeSmall(String name, String text) throws IOException {
+    zip.begin(prefix + name, text.length());
+    zip.write(text.getBytes(StandardCharsets.US_ASCII));
+    zip.end();
+  }
+
+  // ---------------------------------------------------------------- checking
+
+  private void check(PtValue v, String path, Set<PtValue> seen) {
+    if (v instanceof Container && !seen.add(v)) {
+      return; // shared: checked where first met (the graph is acyclic, see Values.seal)
+    }
+    if (v instanceof IntValue i) {
+      if (i.value().bitLength() + 1 > 255 * 8) {
+        throw new PtWriteException(
+            path
+                + ": int of "
+                + i.value().bitLength()
+                + " bits is too large; weights_only torch.load refuses ints of 2040 bits or more");
+      }
+    } else if (v instanceof TensorValue t) {
+      if (!t.dtype().hasTypedStorage() && t.isParameter()) {
+        throw new PtWriteException(
+            path + ": " + t.dtype().torchName() + " parameters are not supported");
+      }
+    } else if (v instanceof ListValue || v instanceof TupleValue || v instanceof SetValue) {
+      List<PtValue> items = Values.children((Container) v);
+      for (int i = 0; i < items.size(); i++) {
+        check(items.get(i), path + "[" + i + "]", seen);
+      }
+    } else if (v instanceof DictValue d) {
+      for (int i = 0; i < d.size(); i++) {
+        PtValue k = d.keys().get(i);
+        check(k, path + " key " + i, seen);
+        check(d.values().get(i), path + "[" + label(k) + "]", seen);
+      }
+    }
+  }
+
+  private static String label(PtValue k) {
+    return k instanceof StrValue s ? "'" + s.value() + "'" : k.typeName();
+  }
+
+  // ---------------------------------------------------------------- pickling
+
+  private void write(PtValue v) throws IOException {
+    if (v == NoneValue.NONE) {
+      pickle.write('N');
+    } else if (v instanceof BoolValue b) {
+      pickle.write(b.value() ? 0x88 : 0x89);
+    } else if (v instanceof IntValue i) {
+      writeInt(i.value());
+    } else if (v instanceof FloatValue f) {
+      writeFloat(f.value());
+    } else if (v instanceof StrValue s) {
+      writeStr(s.utf8Unsafe());
+    } else if (v instanceof BytesValue b) {
+      writeBytes(b);
+    } else if (v instanceof ComplexValue c) {
+      global("builtins", "complex");
+      writeFloat(c.real());
+      writeFloat(c.imag());
+      pickle.write(0x86); // TUPLE2
+      pickle.write('R');
+    } else if (v instanceof TensorValue t) {
+      if (!memoGet(t)) {
+        writeTensor(t);
+        memoPut(t);
+      }
+    } else if (v instanceof NdArrayValue a) {
+      if (!memoGet(a)) {
+        writeTensor(a.toTensor());
+        memoPut(a);
+      }
+    } else if (v instanceof Container c) {
+      if (!memoGet(c)) {
+        writeContainer(c);
+      }
+    }
+  }
+
+  private void writeContainer(Container c) throws IOException {
+    if (c instanceof ListValue l) {
+      pickle.write(']');
+      memoPut(l);
+      writeBatched(l.items(), 'e', 'a', 1);
+    } else if (c instanceof TupleValue t) {
+      List<PtValue> items = t.items();
+      if (items.isEmpty()) {
+        pickle.write(')');
+      } else if (items.size() <= 3) {
+        for (PtValue item : items) {
+          write(item);
+        }
+        pickle.write(0x84 + items.size()); // TUPLE1..3
+      } else {
+        pickle.write('(');
+        for (PtValue item : items) {
+          write(item);
+        }
+        pickle.write('t');
+      }
+      memoPut(t);
+    } else if (c instanceof SetValue s) {
+      global("builtins", "set");
+      pickle.write(']');
+      writeBatched(s.items(), 'e', 'a', 1);
+      pickle.write(0x85); // TUPLE1
+      pickle.write('R');
+      memoPut(s);
+    } else if (c instanceof DictValue d) {
+      switch (d.kind()) {
+        case DICT -> pickle.write('}');
+        case ORDERED_DICT -> {
+          global("collections", "OrderedDict");
+          pickle.write(')');
+          pickle.write('R');
+        }
+        case COUNTER -> {
+          global("collections", "Counter");
+          pickle.write(')');
+          pickle.write('R');
+        }
+      }
+      memoPut(d);
+      List<PtValue> kv = Values.children(d);
+      writeBatched(kv, 'u', 's', 2);
+    }
+  }
+
+  /** Items in MARK ... APPENDS/SETITEMS batches of 1000, or the single-item opcode for one. */
+  private void writeBatched(List<PtValue> items, int many, int one, int per) throws IOException {
+    int n = items.size() / per;
+    if (n == 1) {
+      for (PtValue item : items) {
+        write(item);
+      }
+      pickle.write(one);
+      return;
+    }
+    for (int start = 0; start < n; start += BATCH) {
+      int end = Math.min(n, start + BATCH);
+      pickle.write('(');
+      for (int i = start * per; i < end * per; i++) {
+        write(items.get(i));
+      }
+      pickle.write(many);
+    }
+  }
+
+  private void writeTensor(TensorValue t) throws IOException {
+    String key = Integer.toString(nextKey++);
+    DType dtype = t.dtype();
+    long[] shape = t.shapeUnsafe();
+    boolean typed = dtype.hasTypedStorage();
+    if (t.isParameter()) {
+      global("torch._utils", "_rebuild_parameter");
+      pickle.write('(');
+    }
+    global("torch._utils", typed ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3");
+    pickle.write('(');
+    // Persistent id: ('storage', storage type, key, 'cpu', numel).
+    pickle.write('(');
+    writeStr("storage".getBytes(StandardCharsets.US_ASCII));
+    if (typed) {
+      global("torch", dtype.storageClass().get());
+    } else {
+      global("torch", "UntypedStorage");
+    }
+    writeStr(key.getBytes(StandardCharsets.US_ASCII));
+    writeStr("cpu".getBytes(StandardCharsets.US_ASCII));
+    writeInt(BigInteger.valueOf(typed ? t.numel() : t.byteSize()));
+    pickle.write('t');
+    pickle.write('Q');
+    writeInt(BigInteger.ZERO);
+    writeLongs(shape);
+    writeLongs(Shapes.contiguousStrides(shape));
+    pickle.write(t.requiresGrad() && !t.isParameter() ? 0x88 : 0x89);
+    global("collections", "OrderedDict");
+    pickle.write(')');
+    pickle.write('R');
+    if (!typed) {
+      global("torch", dtype.torchName());
+    }
+    pickle.write('t');
+    pickle.write('R');
+    if (t.isParameter()) {
+      pickle.write(t.requiresGrad() ? 0x88 : 0x89);
+      global("collections", "OrderedDict");
+      pickle.write(')');
+      pickle.write('R');
+      pickle.write('t');
+      pickle.write('R');
+    }
+
+    zip.begin(prefix + "data/" + key, t.byteSize());
+    TensorBytes.copy(t, buffer, zip::write);
+    zip.end();
+    storageBytes += t.byteSize();
+  }
+
+  private void writeLongs(long[] values) {
+    if (values.length == 0) {
+      pickle.write(')');
+      return;
+    }
+    if (values.length > 3) {
+      pickle.write('(');
+    }
+    for (long v : values) {
+      writeInt(BigInteger.valueOf(v));
+    }
+    pickle.write(values.length > 3 ? 't' : 0x84 + values.length);
+  }
+
+  private void writeInt(BigInteger v) {
+    if (v.signum() >= 0 && v.bitLength() <= 8) {
+      pickle.write('K');
+      pickle.write(v.intValue());
+    } else if (v.signum() >= 0 && v.bitLength() <= 16) {
+      pickle.write('M');
+      int x = v.intValue();
+      pickle.write(x & 0xFF);
+      pickle.write(x >>> 8);
+    } else if (v.bitLength() <= 31) {
+      pickle.write('J');
+      int x = v.intValue();
+      for (int i = 0; i < 4; i++) {
+        pickle.write((x >>> (8 * i)) & 0xFF);
+      }
+    } else {
+      byte[] be = v.toByteArray(); // minimal two's complement, as Python's encode_long
+      pickle.write(0x8a);
+      pickle.write(be.length);
+      for (int i = be.length - 1; i >= 0; i--) {
+        pickle.write(be[i]);
+      }
+    }
+  }
+
+  private void writeFloat(double d) {
+    pickle.write('G');
+    long bits = Double.doubleToRawLongBits(d);
+    for (int i = 7; i >= 0; i--) {
+      pickle.write((int) (bits >>> (8 * i)) & 0xFF);
+    }
+  }
+
+  private void writeStr(byte[] utf8) {
+    pickle.write('X');
+    int n = utf8.length;
+    for (int i = 0; i < 4; i++) {
+      pickle.write((n >>> (8 * i)) & 0xFF);
+    }
+    pickle.write(utf8, 0, n);
+  }
+
+  /** bytes as {@code _codecs.encode(latin1_text, 'latin1')}, which also works for b"". */
+  private void writeBytes(BytesValue b) {
+    if (b.mutable()) {
+      global("builtins", "bytearray");
+    }
+    global("_codecs", "encode");
+    byte[] data = b.dataUnsafe();
+    StringBuilder latin1 = new StringBuilder(data.length);
+    for (byte x : data) {
+      latin1.append((char) (x & 0xFF));
+    }
+    writeStr(latin1.toString().getBytes(StandardCharsets.UTF_8));
+    writeStr("latin1".getBytes(StandardCharsets.US_ASCII));
+    pickle.write(0x86); // TUPLE2
+    pickle.write('R');
+    if (b.mutable()) {
+      pickle.write(0x85); // TUPLE1
+      pickle.write('R');
+    }
+  }
+
+  private void global(String module, String name) {
+    String qualified = module + "\n" + name + "\n";
+    Integer id = globalMemo.get(qualified);
+    if (id != null) {
+      memoGetOp(id);
+      return;
+    }
+    pickle.write('c');
+    pickle.writeBytes(qualified.getBytes(StandardCharsets.US_ASCII));
+    id = nextMemo++;
+    memoPutOp(id);
+    globalMemo.put(qualified, id);
+  }
+
+  private boolean memoGet(Object o) {
+    Integer id = memo.get(o);
+    if (id == null) {
+      return false;
+    }
+    memoGetOp(id);
+    return true;
+  }
+
+  private void memoPut(Object o) {
+    int id = nextMemo++;
+    memo.put(o, id);
+    memoPutOp(id);
+  }
+
+  private void memoGetOp(int id) {
+    if (id < 256) {
+      pickle.write('h');
+      pickle.write(id);
+    } else {
+      pickle.write('j');
+      for (int i = 0; i < 4; i++) {
+        pickle.write((id >>> (8 * i)) & 0xFF);
+      }
+    }
+  }
+
+  private void memoPutOp(int id) {
+    if (id < 256) {
+      pickle.write('q');
+      pickle.write(id);
+    } else {
+      pickle.write('r');
+      for (int i = 0; i < 4; i++) {
+        pickle.write((id >>> (8 * i)) & 0xFF);
+      }
+    }
+  }
+}
