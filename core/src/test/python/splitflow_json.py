@@ -225,10 +225,41 @@ def dump_inspect(path, layout: bool = True) -> dict:
     return doc
 
 
-def dumps(doc) -> str:
+def _leaf(value) -> str:
     # ensure_ascii keeps lone surrogates representable (as \udXXX escapes) and
     # allow_nan=False guarantees no NaN/Infinity tokens slip into the JSON.
-    return json.dumps(doc, ensure_ascii=True, allow_nan=False, indent=1) + "\n"
+    return json.dumps(value, ensure_ascii=True, allow_nan=False)
+
+
+def _pretty(value, indent: str, out: list) -> None:
+    """Indented JSON, except that objects and arrays holding only scalars stay
+    on one line (shapes, strides, small tagged values): diffs stay readable."""
+    flat = isinstance(value, (dict, list)) and not any(
+        isinstance(v, (dict, list)) for v in (value.values() if isinstance(value, dict) else value))
+    if not isinstance(value, (dict, list)) or flat or not value:
+        out.append(_leaf(value))
+        return
+    inner = indent + " "
+    if isinstance(value, list):
+        out.append("[")
+        for i, v in enumerate(value):
+            out.append(("," if i else "") + "\n" + inner)
+            _pretty(v, inner, out)
+        out.append("\n" + indent + "]")
+    else:
+        out.append("{")
+        for i, (k, v) in enumerate(value.items()):
+            out.append(("," if i else "") + "\n" + inner + _leaf(k) + ": ")
+            _pretty(v, inner, out)
+        out.append("\n" + indent + "}")
+
+
+def dumps(doc) -> str:
+    out = []
+    _pretty(doc, "", out)
+    text = "".join(out) + "\n"
+    assert json.loads(text) == json.loads(_leaf(doc))  # same document, only spacing differs
+    return text
 
 
 if __name__ == "__main__":

@@ -11,9 +11,23 @@ public class PtFormatException extends PtException {
   private final String location;
 
   public PtFormatException(String source, String location, String problem) {
-    super(source + ": " + location + ": " + problem);
+    super(oneLine(source + ": " + location + ": " + problem));
     this.source = source;
     this.location = location;
+  }
+
+  /** Escapes control characters: text quoted from a file must not break the one-line message. */
+  static String oneLine(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /** The file (path or URI) the reader was given. */

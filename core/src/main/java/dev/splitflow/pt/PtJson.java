@@ -33,17 +33,31 @@ public final class PtJson {
 
   private final Map<PtValue, String> digests = new IdentityHashMap<>();
   private final Appendable out;
+  private final boolean layout;
 
-  private PtJson(Appendable out) {
+  private PtJson(Appendable out, boolean layout) {
     this.out = out;
+    this.layout = layout;
   }
 
-  /** Writes {@code {"format": ..., "records": [...]}} for the file. */
-  public static void write(PtFile file, Appendable out) throws IOException {
-    PtValue root = file.root();
+  /**
+   * The JSON form of one value. With {@code layout} false, tensors leave out how they are stored
+   * ({@code stride}, {@code storage_offset}, {@code storage}) and keep only what they hold, so a
+   * value and its copy through the writer print the same.
+   */
+  public static String toJson(PtValue value, boolean layout) throws IOException {
+    checkExpansion(value, "value");
+    StringBuilder sb = new StringBuilder();
+    PtJson json = new PtJson(sb, layout);
+    json.digestAll(value);
+    json.value(value);
+    return sb.toString();
+  }
+
+  private static void checkExpansion(PtValue root, String file) {
     if (root instanceof Container c && c.expandedNodes() > MAX_NODES) {
       throw new PtFormatException(
-          file.name(),
+          file,
           "data.pkl",
           "values expand to more than "
               + MAX_NODES
@@ -51,8 +65,14 @@ public final class PtJson {
               + (c.expandedNodes() == Long.MAX_VALUE ? "over 2^63" : c.expandedNodes())
               + "); refusing to print them");
     }
-    PtJson json = new PtJson(out);
-    json.digestAll(root, file.name());
+  }
+
+  /** Writes {@code {"format": ..., "records": [...]}} for the file. */
+  public static void write(PtFile file, Appendable out) throws IOException {
+    PtValue root = file.root();
+    checkExpansion(root, file.name());
+    PtJson json = new PtJson(out, true);
+    json.digestAll(root);
     out.append("{\"format\": \"").append(file.format().jsonName()).append("\", ");
     out.append(root instanceof ListValue ? "\"records\": " : "\"root\": ");
     json.value(root);
@@ -74,7 +94,7 @@ public final class PtJson {
     }
   }
 
-  private void digestAll(PtValue root, String file) throws IOException {
+  private void digestAll(PtValue root) throws IOException {
     java.util.ArrayDeque<PtValue> todo = new java.util.ArrayDeque<>();
     java.util.Set<PtValue> seen =
         java.util.Collections.newSetFromMap(new IdentityHashMap<PtValue, Boolean>());
@@ -147,12 +167,14 @@ public final class PtJson {
     out.append(", \"dtype\": \"").append(t.dtype().torchName()).append('"');
     out.append(", \"shape\": ");
     longs(t.shapeUnsafe());
-    out.append(", \"stride\": ");
-    longs(t.strideUnsafe());
-    out.append(", \"storage_offset\": ").append(Long.toString(t.storageOffset()));
-    out.append(", \"storage\": {\"key\": ");
-    string(t.storage().key());
-    out.append(", \"numel\": ").append(Long.toString(t.storage().numel())).append('}');
+    if (layout) {
+      out.append(", \"stride\": ");
+      longs(t.strideUnsafe());
+      out.append(", \"storage_offset\": ").append(Long.toString(t.storageOffset()));
+      out.append(", \"storage\": {\"key\": ");
+      string(t.storage().key());
+      out.append(", \"numel\": ").append(Long.toString(t.storage().numel())).append('}');
+    }
     out.append(", \"requires_grad\": ").append(String.valueOf(t.requiresGrad()));
     if (t.isParameter()) {
       out.append(", \"parameter\": true");

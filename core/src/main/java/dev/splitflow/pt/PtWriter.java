@@ -305,7 +305,7 @@ public final class PtWriter implements Closeable {
     if (typed) {
       global("torch", dtype.storageClass().get());
     } else {
-      global("torch", "UntypedStorage");
+      global("torch.storage", "UntypedStorage");
     }
     writeStr(key.getBytes(StandardCharsets.US_ASCII));
     writeStr("cpu".getBytes(StandardCharsets.US_ASCII));

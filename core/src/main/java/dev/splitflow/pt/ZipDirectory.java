@@ -156,7 +156,7 @@ final class ZipDirectory {
       long lho = h.getInt(42) & U32;
       byte[] nameBytes = readLe(in, nameLen, src, pos, "an entry name").array();
       ByteBuffer extra = readLe(in, extraLen, src, pos, "an entry's extra field");
-      in.skipNBytes(commentLen);
+      readLe(in, commentLen, src, pos, "an entry comment");
       // Zip64 sizes and offset replace exactly the fields that hold 0xFFFFFFFF, in this order.
       while (extra.remaining() >= 4) {
         int id = extra.getShort() & 0xFFFF;

@@ -1,0 +1,242 @@
+package dev.splitflow.pt;
+
+import static dev.splitflow.pt.TestRecords.i;
+import static dev.splitflow.pt.TestRecords.str;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.splitflow.pt.PtValue.DictValue;
+import dev.splitflow.pt.PtValue.IntValue;
+import dev.splitflow.pt.PtValue.ListValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PtWriterTest {
+  @TempDir Path tmp;
+
+  private static List<PtValue> sinks(int n) {
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      records.add(TestRecords.kitchenSink(k));
+    }
+    return records;
+  }
+
+  @Test
+  void recordsRoundTripValueForValue() throws IOException {
+    List<PtValue> records = sinks(5);
+    byte[] file = TestRecords.write(records, "chunk");
+    try (PtFile back = TestRecords.open(file, "chunk.pt")) {
+      assertEquals(PtFile.Format.ZIP, back.format());
+      assertEquals(records.size(), back.records().size());
+      for (int k = 0; k < records.size(); k++) {
+        assertEquals(
+            PtJson.toJson(records.get(k), false),
+            PtJson.toJson(back.records().get(k), false),
+            "record " + k);
+      }
+    }
+  }
+
+  @Test
+  void sameRecordsGiveIdenticalBytes() throws IOException {
+    assertArrayEquals(TestRecords.write(sinks(3), "c"), TestRecords.write(sinks(3), "c"));
+  }
+
+  @Test
+  void moreThanOneBatchOfRecordsAndDictItems() throws IOException {
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < 2500; k++) {
+      records.add(i(k));
+    }
+    Map<String, PtValue> wide = new LinkedHashMap<>();
+    for (int k = 0; k < 1500; k++) {
+      wide.put("k" + k, i(k));
+    }
+    records.add(DictValue.of(wide));
+    try (PtFile back = TestRecords.open(TestRecords.write(records, "c"), "c.pt")) {
+      assertEquals(2501, back.records().size());
+      assertEquals(i(2499), back.records().get(2499));
+      assertEquals(i(1499), ((DictValue) back.records().get(2500)).get("k1499"));
+    }
+  }
+
+  @Test
+  void emptyFileHoldsAnEmptyList() throws IOException {
+    try (PtFile back = TestRecords.open(TestRecords.write(List.of(), "c"), "c.pt")) {
+      assertEquals(List.of(), back.records());
+    }
+  }
+
+  @Test
+  void viewOfAStackedStorageWritesOnlyItsOwnElements() throws IOException {
+    byte[] stack = TestRecords.randomBytes(new java.util.Random(1), 3 * 16 * 2);
+    StorageRef shared = StorageRef.ofBytes(DType.FLOAT16, stack);
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      TensorValue view =
+          new TensorValue(
+              DType.FLOAT16, new long[] {4, 4}, new long[] {4, 1}, 16L * k, shared, false, false);
+      records.add(DictValue.of(Map.of("image", view)));
+    }
+    try (PtFile back = TestRecords.open(TestRecords.write(records.subList(1, 2), "c"), "c.pt")) {
+      TensorValue t = (TensorValue) ((DictValue) back.records().get(0)).get("image");
+      assertEquals(16, t.storage().numel(), "only the 16 elements of the view are stored");
+      assertEquals(0, t.storageOffset());
+      byte[] expected = java.util.Arrays.copyOfRange(stack, 32, 64);
+      assertEquals(sha(expected), PtJson.sha256(t));
+    }
+  }
+
+  @Test
+  void stridedViewsAreGatheredIntoCOrder() throws IOException {
+    // base is 4x6 int32 holding 0..23; views as torch makes them.
+    byte[] base = new byte[24 * 4];
+    for (int k = 0; k < 24; k++) {
+      java.nio.ByteBuffer.wrap(base).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(k * 4, k);
+    }
+    StorageRef s = StorageRef.ofBytes(DType.INT32, base);
+    TensorValue transposed =
+        new TensorValue(DType.INT32, new long[] {6, 4}, new long[] {1, 6}, 0, s, false, false);
+    TensorValue column =
+        new TensorValue(DType.INT32, new long[] {4}, new long[] {6}, 2, s, false, false);
+    TensorValue block =
+        new TensorValue(DType.INT32, new long[] {2, 3}, new long[] {6, 1}, 7, s, false, false);
+    TensorValue expanded =
+        new TensorValue(DType.INT32, new long[] {3, 2}, new long[] {0, 1}, 0, s, false, false);
+    TensorValue scalar =
+        new TensorValue(DType.INT32, new long[] {}, new long[] {}, 23, s, false, false);
+    TensorValue empty =
+        new TensorValue(DType.INT32, new long[] {0, 6}, new long[] {6, 1}, 12, s, false, false);
+    List<PtValue> views = List.of(transposed, column, block, expanded, scalar, empty);
+    int[][] expected = {
+      {0, 6, 12, 18, 1, 7, 13, 19, 2, 8, 14, 20, 3, 9, 15, 21, 4, 10, 16, 22, 5, 11, 17, 23},
+      {2, 8, 14, 20},
+      {7, 8, 9, 13, 14, 15},
+      {0, 1, 0, 1, 0, 1},
+      {23},
+      {}
+    };
+    try (PtFile back = TestRecords.open(TestRecords.write(views, "c"), "c.pt")) {
+      for (int k = 0; k < views.size(); k++) {
+        TensorValue t = (TensorValue) back.records().get(k);
+        assertArrayEquals(((TensorValue) views.get(k)).shape(), t.shape());
+        assertArrayEquals(Shapes.contiguousStrides(t.shape()), t.stride());
+        assertEquals(expected[k].length, t.storage().numel());
+        assertEquals(sha(ints(expected[k])), PtJson.sha256(t), "view " + k);
+        assertEquals(PtJson.sha256((TensorValue) views.get(k)), PtJson.sha256(t));
+      }
+    }
+  }
+
+  @Test
+  void everyPayloadIsAlignedAndZipToolsAgreeOnCrcs() throws IOException {
+    Path file = tmp.resolve("train_chunk_00000.pt");
+    TestRecords.write(sinks(4), file);
+    try (PtFile f = PtFile.open(file)) {
+      assertEquals(4, f.records().size());
+    }
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      List<String> names = new ArrayList<>();
+      for (ZipEntry e : Collections.list(zip.entries())) {
+        names.add(e.getName());
+        assertEquals(ZipEntry.STORED, e.getMethod());
+        CRC32 crc = new CRC32();
+        try (InputStream in = zip.getInputStream(e)) {
+          crc.update(in.readAllBytes());
+        }
+        assertEquals(e.getCrc(), crc.getValue(), e.getName());
+      }
+      assertTrue(names.contains("train_chunk_00000/data.pkl"));
+      assertTrue(names.contains("train_chunk_00000/version"));
+      assertTrue(names.contains("train_chunk_00000/data/0"));
+    }
+    Source src = new Source(java.nio.channels.FileChannel.open(file), file.toString());
+    ZipDirectory dir = ZipDirectory.read(src);
+    for (ZipDirectory.Entry e : dir.entries()) {
+      assertEquals(0, dir.payloadOffset(e) % 64, e.name + " payload offset");
+    }
+    src.channel.close();
+  }
+
+  @Test
+  void sharedValuesStayShared() throws IOException {
+    ListValue shared = ListValue.of(List.of(i(1), i(2)));
+    TensorValue t = TensorValue.of(DType.UINT8, new long[] {2}, new byte[] {1, 2});
+    PtValue record = DictValue.of(Map.of("a", shared, "b", shared, "t1", t, "t2", t));
+    try (PtFile back = TestRecords.open(TestRecords.write(List.of(record), "c"), "c.pt")) {
+      DictValue d = (DictValue) back.records().get(0);
+      assertSame(d.get("a"), d.get("b"));
+      assertSame(d.get("t1"), d.get("t2"));
+      assertEquals(1, back.storages().size());
+    }
+  }
+
+  @Test
+  void numpyValuesBecomeTensorsOfTheSameDtypeAndShape() throws IOException {
+    byte[] be = {0x3f, (byte) 0xc0, 0, 0, 0x40, 0x20, 0, 0}; // 1.5f, 2.5f big-endian
+    NdArrayValue a = new NdArrayValue(DType.FLOAT32, ">f4", new long[] {2}, false, false, be);
+    try (PtFile back = TestRecords.open(TestRecords.write(List.of(a), "c"), "c.pt")) {
+      TensorValue t = (TensorValue) back.records().get(0);
+      assertEquals(DType.FLOAT32, t.dtype());
+      assertArrayEquals(new long[] {2}, t.shape());
+      byte[] le = {0, 0, (byte) 0xc0, 0x3f, 0, 0, 0x20, 0x40};
+      assertEquals(sha(le), PtJson.sha256(t));
+    }
+  }
+
+  @Test
+  void refusesAnIntTorchCannotLoadAndStaysUsable() throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (PtWriter w = new PtWriter(java.nio.channels.Channels.newChannel(bytes), "c")) {
+      PtValue huge = DictValue.of(Map.of("n", new IntValue(BigInteger.TWO.pow(2040))));
+      PtWriteException e = assertThrows(PtWriteException.class, () -> w.append(huge));
+      assertTrue(e.getMessage().contains("record 0['n']"), e.getMessage());
+      assertTrue(e.getMessage().contains("2041 bits"), e.getMessage());
+      w.append(str("fine"));
+    }
+    try (PtFile back = TestRecords.open(bytes.toByteArray(), "c.pt")) {
+      assertEquals(List.of(str("fine")), back.records());
+    }
+  }
+
+  @Test
+  void archiveNameFollowsTorch() {
+    assertEquals("a.b.c", PtWriter.archiveNameFor("dir/a.b.c.pt"));
+    assertEquals("noext", PtWriter.archiveNameFor("noext"));
+    assertEquals(".hidden", PtWriter.archiveNameFor(".hidden.pt"));
+  }
+
+  static byte[] ints(int[] values) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int v : values) {
+      b.putInt(v);
+    }
+    return b.array();
+  }
+
+  static String sha(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
