@@ -176,6 +176,16 @@ public final class PtFile implements Closeable {
       base = dir.payloadOffset(pkl);
       in = src.region(base, pkl.compressedSize, pkl.where());
     } else if (pkl.method == ZipDirectory.DEFLATED) {
+      // Deflate cannot expand more than about 1032:1; a larger claim is a decompression bomb.
+      if (pkl.size > pkl.compressedSize * 1032 + 1024) {
+        throw src.error(
+            pkl.where(),
+            "declares "
+                + pkl.size
+                + " bytes inflated from "
+                + pkl.compressedSize
+                + ", more than deflate can produce");
+      }
       base = -1;
       in =
           new InflaterInputStream(
@@ -215,8 +225,8 @@ public final class PtFile implements Closeable {
         if (e.compressedSize != e.size) {
           throw src.error(e.where(), "stored entry has different compressed and plain sizes");
         }
-        long at = dir.payloadOffset(e);
-        ref.bind((pos, dst) -> src.readFully(at + pos, dst, e.where()));
+        // The local header is read on first use: opening costs no request per storage.
+        ref.bind((pos, dst) -> src.readFully(dir.payloadOffset(e) + pos, dst, e.where()));
       } else if (e.method == ZipDirectory.DEFLATED) {
         ref.bind(new InflatingData(src, dir, e));
       } else {

@@ -399,7 +399,7 @@ final class Unpickler {
   // ---------------------------------------------------------------- raw reads
 
   private int readByte(String what) throws IOException {
-    int b = in.read();
+    int b = limit >= 0 && pos >= limit ? -1 : in.read();
     if (b < 0) {
       throw error("expected " + what + ", found the end of the pickle");
     }
