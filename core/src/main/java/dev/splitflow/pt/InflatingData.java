@@ -3,9 +3,6 @@ package dev.splitflow.pt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.zip.Inflater;
-import java.util.zip.InflaterInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Storage bytes of a DEFLATED entry. Deflate has no random access, so reads inflate forward from
@@ -29,11 +26,7 @@ final class InflatingData implements StorageRef.Data {
   public synchronized void read(long position, ByteBuffer dst) throws IOException {
     try {
       if (in == null || position < at) {
-        in =
-            new InflaterInputStream(
-                src.region(dir.payloadOffset(entry), entry.compressedSize, entry.where()),
-                new Inflater(true),
-                64 * 1024);
+        in = src.inflated(dir.payloadOffset(entry), entry.compressedSize, entry.where());
         at = 0;
       }
       while (at < position) {
@@ -52,9 +45,9 @@ final class InflatingData implements StorageRef.Data {
         dst.put(buf, 0, n);
         at += n;
       }
-    } catch (ZipException e) {
+    } catch (PtFormatException e) {
       in = null;
-      throw src.error(entry.where(), "corrupt compressed data: " + e.getMessage());
+      throw e;
     }
   }
 

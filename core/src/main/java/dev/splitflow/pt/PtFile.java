@@ -20,8 +20,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.Inflater;
-import java.util.zip.InflaterInputStream;
 
 /**
  * An open .pt file: its records as {@link PtValue}s and its storages, whose bytes are read on
@@ -187,17 +185,13 @@ public final class PtFile implements Closeable {
                 + ", more than deflate can produce");
       }
       base = -1;
-      in =
-          new InflaterInputStream(
-              src.region(dir.payloadOffset(pkl), pkl.compressedSize, pkl.where()),
-              new Inflater(true),
-              64 * 1024);
+      in = src.inflated(dir.payloadOffset(pkl), pkl.compressedSize, pkl.where());
     } else {
       throw src.error(
           pkl.where(), "expected STORED or DEFLATED, found compression method " + pkl.method);
     }
     Unpickler u = new Unpickler(in, src, pkl.where(), base, pkl.size, loader);
-    PtValue root = rootValue(u, inflateErrors(() -> u.load(), src, pkl));
+    PtValue root = rootValue(u, u.load());
 
     for (StorageRef ref : byKey.values()) {
       String entryName = prefix + "data/" + ref.key();
@@ -238,20 +232,6 @@ public final class PtFile implements Closeable {
         src, Format.ZIP, root, Collections.unmodifiableList(new ArrayList<>(byKey.values())), owns);
   }
 
-  private interface Load {
-    Object run() throws IOException;
-  }
-
-  /** A corrupt deflate stream surfaces as ZipException; report it like any other format error. */
-  private static Object inflateErrors(Load load, Source src, ZipDirectory.Entry e)
-      throws IOException {
-    try {
-      return load.run();
-    } catch (java.util.zip.ZipException ex) {
-      throw src.error(e.where(), "corrupt compressed data: " + ex.getMessage());
-    }
-  }
-
   private static void checkVersion(Source src, ZipDirectory dir, String prefix) throws IOException {
     ZipDirectory.Entry v = dir.get(prefix + "version");
     if (v == null) {
@@ -288,13 +268,8 @@ public final class PtFile implements Closeable {
       throws IOException {
     if (e.method != ZipDirectory.STORED || e.size > 64) {
       if (e.method == ZipDirectory.DEFLATED && e.size <= 64) {
-        try (InputStream in =
-            new InflaterInputStream(
-                src.region(dir.payloadOffset(e), e.compressedSize, e.where()),
-                new Inflater(true))) {
+        try (InputStream in = src.inflated(dir.payloadOffset(e), e.compressedSize, e.where())) {
           return new String(in.readNBytes(64), StandardCharsets.UTF_8);
-        } catch (java.util.zip.ZipException ex) {
-          throw src.error(e.where(), "corrupt compressed data: " + ex.getMessage());
         }
       }
       throw src.error(e.where(), "expected a short text record, found " + e.size + " bytes");

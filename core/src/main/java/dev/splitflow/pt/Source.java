@@ -71,6 +71,39 @@ final class Source {
     return b.flip();
   }
 
+  /**
+   * The inflated bytes of a DEFLATED zip entry stored at {@code [start, start + length)}. Corrupt
+   * or cut-short compressed data is a format error naming the entry, not an I/O error.
+   */
+  InputStream inflated(long start, long length, String where) {
+    InputStream raw =
+        new java.util.zip.InflaterInputStream(
+            region(start, length, where), new java.util.zip.Inflater(true), 64 * 1024);
+    return new InputStream() {
+      @Override
+      public int read() throws IOException {
+        try {
+          return raw.read();
+        } catch (java.util.zip.ZipException | EOFException e) {
+          throw corrupt(e);
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return raw.read(b, off, len);
+        } catch (java.util.zip.ZipException | EOFException e) {
+          throw corrupt(e);
+        }
+      }
+
+      private PtFormatException corrupt(IOException e) {
+        return error(where, "corrupt compressed data: " + e.getMessage());
+      }
+    };
+  }
+
   /** A buffered stream over {@code [start, start + length)}. */
   InputStream region(long start, long length, String what) {
     return new InputStream() {
