@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 import struct
 import sys
 import warnings
@@ -54,7 +55,8 @@ MAX_PRINTED = 200
 def fmt_path(path) -> str:
     """record 3 ['image'][0] style, as a reader of the report would index it."""
     head, *rest = path
-    return f"record {head}" + "".join(f"[{k!r}]" if not isinstance(k, _Raw) else str(k) for k in rest)
+    steps = "".join(str(k) if isinstance(k, _Raw) else f"[{k!r}]" for k in rest)
+    return f"record {head} {steps}" if steps else f"record {head}"
 
 
 class _Raw(str):
@@ -230,6 +232,15 @@ def check_zip(chunk: Path) -> list[str]:
 
 # ---------------------------------------------------------------------------
 
+def concise(e: BaseException) -> str:
+    """torch's weights_only errors bury the reason under paragraphs of advice
+    and ANSI codes; keep the reason."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).split("WeightsUnpickler error:")[-1]
+    parts = [p for p in text.split("\n\n") if p.strip() and not p.startswith("Check the documentation")]
+    msg = " ".join((parts[-1] if parts else text).split())
+    return msg if len(msg) <= 300 else msg[:297] + "..."
+
+
 def parse_take(spec: str, sources: list[list]) -> list[tuple[int, int]]:
     if spec == "all":
         return [(0, i) for i in range(len(sources[0]))]
@@ -300,7 +311,7 @@ def main(argv=None) -> int:
         try:
             got = load()
         except Exception as e:
-            diffs.append(f"load failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
+            diffs.append(f"load failed: {type(e).__name__}: {concise(e)}")
         else:
             if type(got) is not list:
                 diffs.append(f"chunk top-level value is {type_name(got)}, not a list")

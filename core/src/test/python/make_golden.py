@@ -660,8 +660,9 @@ def f32(*xs) -> bytes:
     return struct.pack(f"<{len(xs)}f", *xs)
 
 
-def one_tensor_archive(t: bytes, data: dict, **kw) -> bytes:
-    return hand_archive(records_pickle([record([("t", t)])]), data, **kw)
+def one_value_archive(value: bytes, data: dict, **kw) -> bytes:
+    """[{"t": value}]: the defect sits where a reader meets a record value."""
+    return hand_archive(records_pickle([record([("t", value)])]), data, **kw)
 
 
 # ---------------------------------------------------------------------------
@@ -695,6 +696,7 @@ def make_hostile():
     if cd_offset == 0xFFFFFFFF:  # torch always writes zip64 records
         z64 = torch_file.rfind(b"PK\x06\x06")
         cd_offset = struct.unpack_from("<Q", torch_file, z64 + 48)[0]
+    assert torch_file[cd_offset: cd_offset + 4] == b"PK\x01\x02"
     legacy = legacy_base()
 
     cases = []
@@ -704,20 +706,20 @@ def make_hostile():
         cases.append({"file": name, "must_mention": must_mention, "why": why})
 
     add("os_system.pt",
-        one_tensor_archive(glob("os", "system") + uni(HARMLESS) + TUPLE1 + REDUCE, {}),
+        one_value_archive(glob("os", "system") + uni(HARMLESS) + TUPLE1 + REDUCE, {}),
         "os.system", "GLOBAL os.system + REDUCE in data.pkl: arbitrary code execution")
     add("builtins_eval.pt",
-        one_tensor_archive(glob("builtins", "eval") + uni("1+1") + TUPLE1 + REDUCE, {}),
+        one_value_archive(glob("builtins", "eval") + uni("1+1") + TUPLE1 + REDUCE, {}),
         "builtins.eval", "GLOBAL builtins.eval + REDUCE: arbitrary code execution")
     add("stack_global_os_system.pt",
         hand_archive(b"\x80\x04" + EMPTY_LIST + MARK + short_uni("os") + short_uni("system") + b"\x93"
                      + short_uni(HARMLESS) + TUPLE1 + REDUCE + APPENDS + STOP, {}),
         "os.system", "protocol 4 STACK_GLOBAL resolving to os.system, then REDUCE")
     add("inst.pt",
-        one_tensor_archive(MARK + b"icollections\nOrderedDict\n", {}),
+        one_value_archive(MARK + b"icollections\nOrderedDict\n", {}),
         "INST", "INST opcode (calls a class found by name; here an otherwise allowed one)")
     add("bad_persistent_id.pt",
-        one_tensor_archive(tensor("0", "FloatStorage", 4, 0, (4,), (1,),
+        one_value_archive(tensor("0", "FloatStorage", 4, 0, (4,), (1,),
                                   pid=tup([uni("module"), glob("torch", "FloatStorage"), uni("0"),
                                            uni("cpu"), integer(4)])), {"0": four}),
         "persistent", "BINPERSID with a tuple whose tag is 'module', not 'storage'")
@@ -732,16 +734,16 @@ def make_hostile():
     junk[0] = 0x00  # neither 'P' (zip) nor 0x80 (legacy pickle)
     add("junk.pt", bytes(junk), "format", "4096 random bytes, neither zip nor legacy")
     add("storage_too_short.pt",
-        one_tensor_archive(good_t, {"0": four[:12]}),
+        one_value_archive(good_t, {"0": four[:12]}),
         "data/0", "data/0 has 12 bytes but the pid declares 4 float32 elements (16 bytes)")
     add("huge_numel.pt",
-        one_tensor_archive(tensor("0", "FloatStorage", 2**40, 0, (2**40,), (1,)), {"0": four}),
+        one_value_archive(tensor("0", "FloatStorage", 2**40, 0, (2**40,), (1,)), {"0": four}),
         "data/0", "pid declares 2**40 elements (4 TiB) for a 16-byte entry; never allocate from it")
     add("negative_stride.pt",
-        one_tensor_archive(tensor("0", "FloatStorage", 4, 3, (4,), (-1,)), {"0": four}),
+        one_value_archive(tensor("0", "FloatStorage", 4, 3, (4,), (-1,)), {"0": four}),
         "stride", "stride -1 (from offset 3 it would stay inside the storage)")
     add("offset_beyond_storage.pt",
-        one_tensor_archive(tensor("0", "FloatStorage", 16, 8, (4, 4), (4, 1)), {"0": f32(*range(16))}),
+        one_value_archive(tensor("0", "FloatStorage", 16, 8, (4, 4), (4, 1)), {"0": f32(*range(16))}),
         "storage", "storage_offset 8 + 16 elements spans [8,24) of a 16-element storage")
     add("key_two_dtypes.pt",
         hand_archive(records_pickle([
@@ -760,7 +762,7 @@ def make_hostile():
         "data/1", "data.pkl references key '1' but archive/data/1 does not exist")
     add("missing_data_pkl.pt", hand_archive(None, {"0": four}),
         "data.pkl", "archive without data.pkl")
-    add("missing_version.pt", one_tensor_archive(good_t, {"0": four}, version=None),
+    add("missing_version.pt", one_value_archive(good_t, {"0": four}, version=None),
         "version", "archive without the version record")
     add("deep_nesting.pt",
         hand_archive(PROTO2 + EMPTY_LIST * 100_000 + b"a" * 99_999 + STOP, {}),

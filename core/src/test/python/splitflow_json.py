@@ -10,6 +10,14 @@ What torch.load cannot tell us: the storage key a tensor was stored under
 test compares only the tensor fields present in the expected file for
 `stride`, `storage_offset` and `storage`.
 
+Two things the loaded value cannot tell, so the file and this module can differ:
+- set order: inspect prints a set's items in file order; a loaded set iterates
+  in hash order, which for str items depends on PYTHONHASHSEED. make_golden.py
+  only saves sets whose order survives a round trip and runs with seed 0.
+- numpy byte order: numpy 2.x byteswaps a big-endian array to native order when
+  it unpickles it, so a '>f4' array in the file loads as '<f4'. make_golden.py
+  takes numpy_dtype from the saved array instead.
+
 Usage as a script: `python splitflow_json.py FILE.pt` prints the inspect JSON.
 """
 
@@ -183,7 +191,9 @@ def to_json(value, layout: bool = True):
         return {"$type": "bytearray", "base64": base64.b64encode(bytes(value)).decode("ascii")}
     if type(value) is list:
         return [to_json(v, layout) for v in value]
-    if isinstance(value, tuple):  # includes torch.Size
+    if isinstance(value, torch.Size):  # a tuple subclass that torch.load keeps distinct
+        return {"$type": "torch.Size", "items": [to_json(v, layout) for v in value]}
+    if isinstance(value, tuple):
         return {"$type": "tuple", "items": [to_json(v, layout) for v in value]}
     if type(value) is set:
         # "in file order": a loaded set iterates in hash order, which equals

@@ -89,7 +89,9 @@ final class Globals {
     fn("torch._utils._rebuild_tensor_v3", (a, u, n) -> Tensors.rebuild(a, u, n, true));
     fn("torch._utils._rebuild_parameter", Tensors::rebuildParameter);
     fn("torch._utils._rebuild_parameter_with_state", Tensors::rebuildParameter);
-    fn("torch.Size", (a, u, n) -> TupleValue.of(sequence(arg(a, 0, u, n), u, n)));
+    fn(
+        "torch.Size",
+        (a, u, n) -> new TupleValue(List.copyOf(sequence(arg(a, 0, u, n), u, n)), true));
     fn("collections.OrderedDict", (a, u, n) -> mapping(DictValue.Kind.ORDERED_DICT, a, u, n));
     fn("collections.Counter", (a, u, n) -> mapping(DictValue.Kind.COUNTER, a, u, n));
     for (String b : List.of("builtins", "__builtin__")) {

@@ -99,7 +99,7 @@ public final class PtFile implements Closeable {
     }
     throw src.error(
         Source.at(0),
-        "expected a PyTorch file (a zip archive starting with PK\\x03\\x04, or the legacy"
+        "expected a PyTorch file (the zip format starting with PK\\x03\\x04, or the legacy format's"
             + " pickle magic number), found bytes "
             + hex(head));
   }
@@ -320,6 +320,9 @@ public final class PtFile implements Closeable {
     for (PtValue k : keyList.items()) {
       String key = k instanceof StrValue s ? s.value() : null;
       StorageRef ref = key == null ? null : byKey.get(key);
+      if (ref != null && ordered.contains(ref)) {
+        throw src.error("legacy storage key list", "storage key '" + key + "' is listed twice");
+      }
       if (ref == null) {
         throw src.error(
             Source.at(at),

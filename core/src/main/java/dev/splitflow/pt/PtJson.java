@@ -144,7 +144,7 @@ public final class PtJson {
     } else if (v instanceof ListValue l) {
       array(l.items());
     } else if (v instanceof TupleValue t) {
-      items("tuple", t.items());
+      items(t.isTorchSize() ? "torch.Size" : "tuple", t.items());
     } else if (v instanceof SetValue s) {
       items("set", s.items());
     } else if (v instanceof DictValue d) {

@@ -241,16 +241,22 @@ public sealed interface PtValue
     }
   }
 
-  /** A Python {@code tuple} (also what {@code torch.Size} reads as). */
+  /** A Python {@code tuple}, or a {@code torch.Size} (a tuple subclass torch keeps distinct). */
   final class TupleValue extends Container {
     private final List<PtValue> items;
+    private final boolean torchSize;
 
-    TupleValue(List<PtValue> items, boolean trusted) {
-      this.items = trusted ? items : List.copyOf(items);
+    TupleValue(List<PtValue> items, boolean torchSize) {
+      this.items = items;
+      this.torchSize = torchSize;
     }
 
     public static TupleValue of(List<? extends PtValue> items) {
-      TupleValue t = new TupleValue(List.copyOf(items), true);
+      return of(items, false);
+    }
+
+    public static TupleValue of(List<? extends PtValue> items, boolean torchSize) {
+      TupleValue t = new TupleValue(List.copyOf(items), torchSize);
       Values.seal(t);
       return t;
     }
@@ -259,9 +265,14 @@ public sealed interface PtValue
       return Collections.unmodifiableList(items);
     }
 
+    /** True for a {@code torch.Size}. */
+    public boolean isTorchSize() {
+      return torchSize;
+    }
+
     @Override
     public String typeName() {
-      return "tuple";
+      return torchSize ? "torch.Size" : "tuple";
     }
   }
 

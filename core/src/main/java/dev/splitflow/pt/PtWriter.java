@@ -225,6 +225,9 @@ public final class PtWriter implements Closeable {
       memoPut(l);
       writeBatched(l.items(), 'e', 'a', 1);
     } else if (c instanceof TupleValue t) {
+      if (t.isTorchSize()) {
+        global("torch", "Size");
+      }
       List<PtValue> items = t.items();
       if (items.isEmpty()) {
         pickle.write(')');
@@ -239,6 +242,10 @@ public final class PtWriter implements Closeable {
           write(item);
         }
         pickle.write('t');
+      }
+      if (t.isTorchSize()) {
+        pickle.write(0x85); // TUPLE1
+        pickle.write('R');
       }
       memoPut(t);
     } else if (c instanceof SetValue s) {

@@ -56,6 +56,28 @@ public final class TensorValue implements PtValue {
         false);
   }
 
+  /**
+   * A strided view into a storage, as torch makes with slicing, transposing or {@code stack}:
+   * sizes, strides and offset in elements, checked to stay inside the storage.
+   */
+  public static TensorValue view(StorageRef storage, long[] shape, long[] stride, long offset) {
+    if (shape.length != stride.length || offset < 0) {
+      throw new IllegalArgumentException("shape and stride differ in length, or offset < 0");
+    }
+    for (int d = 0; d < shape.length; d++) {
+      if (shape[d] < 0 || stride[d] < 0) {
+        throw new IllegalArgumentException("negative size or stride");
+      }
+    }
+    long end = Shapes.spanEnd(shape, stride, offset);
+    if (end > storage.numel()) {
+      throw new IllegalArgumentException(
+          "view reaches element " + end + " of a storage of " + storage.numel());
+    }
+    return new TensorValue(
+        storage.dtype(), shape.clone(), stride.clone(), offset, storage, false, false);
+  }
+
   /** A copy of this tensor marked as an {@code nn.Parameter} or not. */
   TensorValue withParameter(boolean requiresGrad, boolean isParameter) {
     return new TensorValue(dtype, shape, stride, storageOffset, storage, requiresGrad, isParameter);

@@ -154,7 +154,7 @@ final class Unpickler {
             target.add(value(o));
           }
         }
-        case ')' -> push(new TupleValue(List.of(), true));
+        case ')' -> push(new TupleValue(List.of(), false));
         case 't' -> push(tuple(popMark()));
         case 0x85 -> push(tuple(popN(1)));
         case 0x86 -> push(tuple(popN(2)));
@@ -212,6 +212,13 @@ final class Unpickler {
         case 'b' -> {
           Object state = pop();
           Object target = peek();
+          if (target instanceof DictValue d
+              && d.kind() == DictValue.Kind.ORDERED_DICT
+              && state instanceof DictValue) {
+            // A state_dict's `_metadata` attribute: an attribute of the object, not a mapping
+            // entry, so it is not part of the value (torch.load keeps it; splitflow drops it).
+            continue;
+          }
           if (!(target instanceof Globals.Buildable b)) {
             throw error(
                 "BUILD on a " + describe(target) + "; only numpy arrays and dtypes are built");
@@ -250,7 +257,7 @@ final class Unpickler {
         return new RawTuple(items);
       }
     }
-    return new TupleValue(valuesOf(items), true);
+    return new TupleValue(valuesOf(items), false);
   }
 
   List<Object> argList(Object args) {

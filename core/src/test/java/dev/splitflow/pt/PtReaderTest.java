@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.splitflow.io.CountingChannel;
 import dev.splitflow.pt.PtValue.ListValue;
 import java.io.IOException;
 import java.util.ArrayList;

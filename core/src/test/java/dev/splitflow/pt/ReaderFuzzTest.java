@@ -67,6 +67,23 @@ class ReaderFuzzTest {
     assertTrue(cases > 100, "only " + cases + " cases ran");
   }
 
+  /** Inputs the fuzzer once broke the reader with (deflate cut short, a key listed twice). */
+  @Test
+  void earlierFindingsAreRefusedCleanly() throws IOException {
+    Path dir = repo().resolve("core/src/test/resources/fuzz-regressions");
+    try (Stream<Path> s = Files.list(dir)) {
+      List<Path> cases = s.sorted().toList();
+      assertTrue(cases.size() >= 6);
+      for (Path p : cases) {
+        assertTrue(!readFully(Files.readAllBytes(p)), p + " should be refused");
+      }
+    }
+  }
+
+  private static Path repo() {
+    return Path.of(System.getProperty("splitflow.repo.root", "."));
+  }
+
   /** Reads everything; false when the reader refused the file with its own exception. */
   private static boolean readFully(byte[] input) throws IOException {
     try (PtFile f = TestRecords.open(input, "fuzz.pt")) {

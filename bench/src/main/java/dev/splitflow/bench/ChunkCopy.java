@@ -1,5 +1,8 @@
-package dev.splitflow.pt;
+package dev.splitflow.bench;
 
+import dev.splitflow.pt.PtFile;
+import dev.splitflow.pt.PtValue;
+import dev.splitflow.pt.PtWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -11,37 +14,46 @@ import java.util.List;
 
 /**
  * Copies every record of a batch file into chunk files of 50 records, then prints the JVM's peak
- * heap use. Run in a child JVM with a small -Xmx to prove the copy's memory does not depend on the
- * batch size.
+ * heap use as {@code peak_heap_bytes=N}. Run in a JVM with a small -Xmx to show the copy's memory
+ * does not depend on the batch size.
  */
-public final class ChunkCopyMain {
-  private ChunkCopyMain() {}
+public final class ChunkCopy {
+  static final int CHUNK_RECORDS = 50;
+
+  private ChunkCopy() {}
 
   public static void main(String[] args) throws IOException {
-    Path batch = Path.of(args[0]);
-    Path outDir = Path.of(args[1]);
-    int chunkSize = 50;
+    copy(Path.of(args[0]), Path.of(args[1]));
+    System.out.println("peak_heap_bytes=" + peakHeap());
+  }
+
+  /** Writes {@code train_chunk_NNNNN.pt} files; returns the number of chunks. */
+  static int copy(Path batch, Path outDir) throws IOException {
+    int chunks = 0;
     try (PtFile in = PtFile.open(batch)) {
       List<PtValue> records = in.records();
-      for (int c = 0; c * chunkSize < records.size(); c++) {
-        Path chunk = outDir.resolve(String.format("train_chunk_%05d.pt", c));
+      for (int from = 0; from < records.size(); from += CHUNK_RECORDS) {
+        Path chunk = outDir.resolve(String.format("train_chunk_%05d.pt", chunks++));
         try (PtWriter w =
             new PtWriter(
                 FileChannel.open(chunk, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PtWriter.archiveNameFor(chunk.getFileName().toString()))) {
-          for (PtValue r :
-              records.subList(c * chunkSize, Math.min(records.size(), (c + 1) * chunkSize))) {
+          for (PtValue r : records.subList(from, Math.min(records.size(), from + CHUNK_RECORDS))) {
             w.append(r);
           }
         }
       }
     }
+    return chunks;
+  }
+
+  static long peakHeap() {
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
         peak += pool.getPeakUsage().getUsed();
       }
     }
-    System.out.println("peak_heap_bytes=" + peak);
+    return peak;
   }
 }

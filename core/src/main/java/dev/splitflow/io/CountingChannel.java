@@ -1,26 +1,37 @@
-package dev.splitflow.pt;
+package dev.splitflow.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 
 /**
- * Wraps a channel to count the bytes and calls a reader makes, and optionally to return short reads
- * (at most {@code maxRead} bytes per call), as network channels do.
+ * A read-only channel that counts the bytes and read calls made through it: how splitflow measures
+ * what opening a file costs (each read call is one ranged request on Cloud Storage). It can also
+ * cap each read at {@code maxRead} bytes, as network channels do, to test readers against short
+ * reads.
  */
-final class CountingChannel implements SeekableByteChannel {
+public final class CountingChannel implements SeekableByteChannel {
   private final SeekableByteChannel in;
   private final int maxRead;
-  long bytesRead;
-  long reads;
+  private long bytesRead;
+  private long reads;
 
-  CountingChannel(SeekableByteChannel in, int maxRead) {
+  public CountingChannel(SeekableByteChannel in, int maxRead) {
     this.in = in;
     this.maxRead = maxRead;
   }
 
-  CountingChannel(SeekableByteChannel in) {
+  public CountingChannel(SeekableByteChannel in) {
     this(in, Integer.MAX_VALUE);
+  }
+
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  /** Read calls made, including ones that returned end of stream. */
+  public long reads() {
+    return reads;
   }
 
   @Override

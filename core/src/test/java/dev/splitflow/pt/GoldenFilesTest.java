@@ -1,0 +1,141 @@
+package dev.splitflow.pt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Golden files written by real torch ({@code core/src/test/python/make_golden.py}, versions in
+ * {@code golden/VERSIONS.json}): the reader must print what torch itself loaded, and must refuse
+ * every hostile file with a one-line error that names the defect.
+ */
+class GoldenFilesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path GOLDEN =
+      Path.of(System.getProperty("splitflow.repo.root", "."))
+          .resolve("core/src/test/resources/golden");
+
+  @TestFactory
+  Stream<DynamicTest> validFilesReadAsTorchLoadedThem() throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
+      files = s.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
+    }
+    assertTrue(files.size() >= 20, "golden files missing: run make_golden.py");
+    return files.stream()
+        .map(
+            pt ->
+                DynamicTest.dynamicTest(
+                    pt.getFileName().toString(),
+                    () -> {
+                      String name = pt.getFileName().toString().replaceFirst("\\.pt$", "");
+                      JsonNode expected =
+                          JSON.readTree(pt.resolveSibling(name + ".expected.json").toFile());
+                      StringBuilder out = new StringBuilder();
+                      try (PtFile f = PtFile.open(pt)) {
+                        PtJson.write(f, out);
+                      }
+                      compare(expected, JSON.readTree(out.toString()), name);
+                    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> hostileFilesAreRefusedInOneLine() throws IOException {
+    JsonNode index = JSON.readTree(GOLDEN.resolve("hostile/index.json").toFile());
+    assertTrue(index.size() >= 20);
+    Iterator<JsonNode> it = index.elements();
+    Stream.Builder<DynamicTest> tests = Stream.builder();
+    while (it.hasNext()) {
+      JsonNode c = it.next();
+      String file = c.get("file").asText();
+      String mention = c.get("must_mention").asText();
+      tests.add(
+          DynamicTest.dynamicTest(
+              file,
+              () -> {
+                Path pt = GOLDEN.resolve("hostile").resolve(file);
+                PtException e =
+                    assertThrows(
+                        PtException.class,
+                        () -> {
+                          try (PtFile f = PtFile.open(pt)) {
+                            PtJson.write(f, java.io.Writer.nullWriter());
+                          }
+                        },
+                        c.get("why").asText());
+                String msg = e.getMessage();
+                assertTrue(msg.startsWith(pt.toString() + ": "), msg);
+                assertFalse(msg.contains("\n"), msg);
+                assertTrue(
+                    msg.toLowerCase(Locale.ROOT).contains(mention.toLowerCase(Locale.ROOT)),
+                    "error should mention '" + mention + "': " + msg);
+              }));
+    }
+    return tests.build();
+  }
+
+  /**
+   * Structural equality, except that a tensor or array in the expected file may leave out fields
+   * torch.load cannot see (the storage key), and numbers compare by value.
+   */
+  static void compare(JsonNode expected, JsonNode actual, String path) {
+    if (expected.isObject()) {
+      if (!actual.isObject()) {
+        fail(path + ": expected an object, found " + actual);
+      }
+      boolean tensorLike = expected.has("sha256");
+      if (!tensorLike) {
+        List<String> e = fieldNames(expected);
+        List<String> a = fieldNames(actual);
+        assertEquals(e, a, path + ": keys (in order)");
+      }
+      for (Map.Entry<String, JsonNode> f :
+          (Iterable<Map.Entry<String, JsonNode>>) expected::fields) {
+        JsonNode other = actual.get(f.getKey());
+        if (other == null) {
+          fail(path + ": missing " + f.getKey() + " in " + actual);
+        }
+        compare(f.getValue(), other, path + "." + f.getKey());
+      }
+    } else if (expected.isArray()) {
+      assertEquals(expected.size(), actual.size(), path + ": length");
+      for (int i = 0; i < expected.size(); i++) {
+        compare(expected.get(i), actual.get(i), path + "[" + i + "]");
+      }
+    } else if (expected.isNumber()) {
+      assertTrue(actual.isNumber(), path + ": expected a number, found " + actual);
+      assertEquals(expected.isIntegralNumber(), actual.isIntegralNumber(), path + ": int vs float");
+      if (expected.isIntegralNumber()) {
+        assertEquals(expected.bigIntegerValue(), actual.bigIntegerValue(), path);
+      } else {
+        assertEquals(
+            Double.doubleToRawLongBits(expected.doubleValue()),
+            Double.doubleToRawLongBits(actual.doubleValue()),
+            path + ": " + expected + " vs " + actual);
+      }
+    } else {
+      assertEquals(expected, actual, path);
+    }
+  }
+
+  private static List<String> fieldNames(JsonNode n) {
+    List<String> names = new java.util.ArrayList<>();
+    n.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}
