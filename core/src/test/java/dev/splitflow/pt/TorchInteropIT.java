@@ -91,6 +91,14 @@ class TorchInteropIT {
   }
 
   @Test
+  void theGoldenFilesAndTheCheckerPassTheirOwnSelfTest() throws Exception {
+    // selftest.py checks each expected JSON against torch.load, and that interop_check.py
+    // rejects 16 kinds of wrong chunk (view not cloned, dtype changed, key order, -0.0, ...).
+    TorchPython.Result r = TorchPython.run("selftest.py", List.of());
+    assertEquals(0, r.code(), r.output());
+  }
+
+  @Test
   void theCheckerCatchesAChunkThatDiffers() throws Exception {
     // Guards the guard: a chunk holding other records than claimed must fail the checker.
     Path source = TorchPython.REPO.resolve("core/src/test/resources/golden/valid/cxr_batch.pt");
