@@ -7,9 +7,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -34,10 +33,7 @@ public final class ChunkCopy {
       List<PtValue> records = in.records();
       for (int from = 0; from < records.size(); from += CHUNK_RECORDS) {
         Path chunk = outDir.resolve(String.format("train_chunk_%05d.pt", chunks++));
-        try (PtWriter w =
-            new PtWriter(
-                FileChannel.open(chunk, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PtWriter.archiveNameFor(chunk.getFileName().toString()))) {
+        try (PtWriter w = PtWriter.create(chunk)) {
           for (PtValue r : records.subList(from, Math.min(records.size(), from + CHUNK_RECORDS))) {
             w.append(r);
           }
@@ -45,6 +41,28 @@ public final class ChunkCopy {
       }
     }
     return chunks;
+  }
+
+  /** Output and exit status of a copy run in a child JVM limited to {@code xmx} of heap. */
+  record ChildRun(int exitCode, String output) {}
+
+  static ChildRun inChildJvm(Path batch, Path outDir, String xmx)
+      throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Xmx" + xmx,
+                "-XX:+ExitOnOutOfMemoryError",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ChunkCopy.class.getName(),
+                batch.toString(),
+                outDir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    return new ChildRun(p.waitFor(), out);
   }
 
   static long peakHeap() {

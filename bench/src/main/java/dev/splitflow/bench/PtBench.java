@@ -5,7 +5,6 @@ import dev.splitflow.io.CountingChannel;
 import dev.splitflow.pt.PtFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -71,20 +70,7 @@ public final class PtBench {
     }
 
     Path chunks = Files.createDirectories(dir.resolve("chunks"));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                ChunkCopy.class.getName(),
-                batch.toString(),
-                chunks.toString())
-            .redirectErrorStream(true)
-            .start();
-    String child = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    int code = p.waitFor();
+    ChunkCopy.ChildRun run = ChunkCopy.inChildJvm(batch, chunks, "256m");
     deleteTree(chunks);
 
     double mib = size / (double) (1 << 20);
@@ -98,7 +84,8 @@ public final class PtBench {
         "| PtWriter copy into 50-record chunks | %.2f s, %.0f MiB/s |%n", chunked, mib / chunked);
     System.out.printf("| writer / plain copy throughput | %.2f |%n", plain / chunked);
     System.out.printf(
-        "| chunk copy with -Xmx256m | exit %d, %s |%n", code, child.replace('\n', ' '));
+        "| chunk copy with -Xmx256m | exit %d, %s |%n",
+        run.exitCode(), run.output().replace('\n', ' '));
     deleteTree(dir.resolve("chunks"));
     Files.delete(batch);
   }

@@ -11,7 +11,6 @@ import dev.splitflow.pt.PtValue.DictValue;
 import dev.splitflow.pt.TensorValue;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,22 +65,9 @@ class LargeBatchIT {
   @Test
   void copyingItIntoChunksFitsInA256MbHeap() throws Exception {
     Path out = Files.createDirectory(dir.resolve("chunks"));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-Xmx256m",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-cp",
-                System.getProperty("java.class.path"),
-                ChunkCopy.class.getName(),
-                batch.toString(),
-                out.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), "child JVM with -Xmx256m failed:\n" + output);
-    System.out.print("copy under -Xmx256m: " + output);
+    ChunkCopy.ChildRun run = ChunkCopy.inChildJvm(batch, out, "256m");
+    assertEquals(0, run.exitCode(), "child JVM with -Xmx256m failed:\n" + run.output());
+    System.out.println("copy under -Xmx256m: " + run.output());
 
     List<Path> chunks = new ArrayList<>();
     try (Stream<Path> s = Files.list(out)) {

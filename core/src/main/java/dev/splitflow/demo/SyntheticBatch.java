@@ -11,9 +11,7 @@ import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.StorageRef;
 import dev.splitflow.pt.TensorValue;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +34,7 @@ public final class SyntheticBatch {
     Random random = new Random(seed);
     byte[] stack = new byte[imageBytes * IMAGES_PER_STACK];
     random.nextBytes(stack);
-    try (PtWriter w =
-        new PtWriter(
-            FileChannel.open(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING),
-            PtWriter.archiveNameFor(file.getFileName().toString()))) {
+    try (PtWriter w = PtWriter.create(file)) {
       StorageRef storage = null;
       for (int k = 0; k < records; k++) {
         if (k % IMAGES_PER_STACK == 0) {

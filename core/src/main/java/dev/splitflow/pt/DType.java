@@ -17,9 +17,16 @@ public enum DType {
   COMPLEX64("complex64", 8, "ComplexFloatStorage", "c8"),
   COMPLEX128("complex128", 16, "ComplexDoubleStorage", "c16"),
   // Saved by torch 2.x with an untyped storage and _rebuild_tensor_v3; no typed storage class.
+  // Those without a numpy code cannot come from numpy arrays.
   UINT16("uint16", 2, null, "u2"),
   UINT32("uint32", 4, null, "u4"),
-  UINT64("uint64", 8, null, "u8");
+  UINT64("uint64", 8, null, "u8"),
+  COMPLEX32("complex32", 4, null, null),
+  FLOAT8_E4M3FN("float8_e4m3fn", 1, null, null),
+  FLOAT8_E5M2("float8_e5m2", 1, null, null),
+  FLOAT8_E4M3FNUZ("float8_e4m3fnuz", 1, null, null),
+  FLOAT8_E5M2FNUZ("float8_e5m2fnuz", 1, null, null),
+  FLOAT8_E8M0FNU("float8_e8m0fnu", 1, null, null);
 
   private final String torchName;
   private final int itemSize;
@@ -77,6 +84,7 @@ public enum DType {
       case "long" -> Optional.of(INT64);
       case "cfloat" -> Optional.of(COMPLEX64);
       case "cdouble" -> Optional.of(COMPLEX128);
+      case "chalf" -> Optional.of(COMPLEX32);
       default -> Optional.empty();
     };
   }

@@ -78,7 +78,8 @@ final class Globals {
       t.storageClass().ifPresent(c -> ALLOWED.put("torch." + c, new Marker("torch." + c, t)));
       ALLOWED.put("torch." + t.torchName(), new Marker("torch." + t.torchName(), t));
     }
-    for (String alias : List.of("half", "float", "double", "short", "int", "long")) {
+    for (String alias :
+        List.of("half", "float", "double", "short", "int", "long", "cfloat", "cdouble", "chalf")) {
       ALLOWED.put("torch." + alias, new Marker("torch." + alias, DType.fromTorchName(alias).get()));
     }
     ALLOWED.put(UNTYPED_STORAGE, new Marker(UNTYPED_STORAGE, null));

@@ -77,6 +77,20 @@ public final class PtWriter implements Closeable {
     pickle.write(0);
   }
 
+  /**
+   * A writer to a new local file (replacing one that exists), whose archive folder is named as
+   * torch names it.
+   */
+  public static PtWriter create(java.nio.file.Path file) throws IOException {
+    return new PtWriter(
+        java.nio.channels.FileChannel.open(
+            file,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE,
+            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING),
+        archiveNameFor(file.getFileName().toString()));
+  }
+
   /** The folder name torch would give a file of this name: the name without its last extension. */
   public static String archiveNameFor(String fileName) {
     String base = fileName.substring(fileName.lastIndexOf('/') + 1);

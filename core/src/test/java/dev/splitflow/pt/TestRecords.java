@@ -16,10 +16,8 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,14 +85,7 @@ final class TestRecords {
   }
 
   static void write(List<PtValue> records, Path file) throws IOException {
-    try (PtWriter w =
-        new PtWriter(
-            FileChannel.open(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING),
-            PtWriter.archiveNameFor(file.getFileName().toString()))) {
+    try (PtWriter w = PtWriter.create(file)) {
       for (PtValue r : records) {
         w.append(r);
       }
