@@ -56,6 +56,10 @@ public final class NdArrayValue implements PtValue {
     return Shapes.numel(shape);
   }
 
+  byte[] rawUnsafe() {
+    return raw;
+  }
+
   /** The elements in C order, little-endian, whatever order and byte order the file used. */
   public byte[] littleEndianCOrder() {
     int item = dtype.itemSize();

@@ -219,10 +219,9 @@ public final class PtFile implements Closeable {
         if (e.compressedSize != e.size) {
           throw src.error(e.where(), "stored entry has different compressed and plain sizes");
         }
-        // The local header is read on first use: opening costs no request per storage.
-        ref.bind((pos, dst) -> src.readFully(dir.payloadOffset(e) + pos, dst, e.where()));
+        ref.bind(StorageData.open(src, ref, location(StorageData.Kind.ZIP_STORED, e), e.where()));
       } else if (e.method == ZipDirectory.DEFLATED) {
-        ref.bind(new InflatingData(src, dir, e));
+        ref.bind(StorageData.open(src, ref, location(StorageData.Kind.ZIP_DEFLATED, e), e.where()));
       } else {
         throw src.error(
             e.where(), "expected STORED or DEFLATED, found compression method " + e.method);
@@ -230,6 +229,10 @@ public final class PtFile implements Closeable {
     }
     return new PtFile(
         src, Format.ZIP, root, Collections.unmodifiableList(new ArrayList<>(byKey.values())), owns);
+  }
+
+  private static StorageData.Location location(StorageData.Kind kind, ZipDirectory.Entry e) {
+    return new StorageData.Location(kind, e.localHeaderOffset, e.compressedSize);
   }
 
   private static void checkVersion(Source src, ZipDirectory dir, String prefix) throws IOException {
@@ -340,7 +343,12 @@ public final class PtFile implements Closeable {
                 + Math.max(0, src.size - at)
                 + " bytes before the end of the file");
       }
-      ref.bind(new LegacyData(src, ref, at));
+      ref.bind(
+          StorageData.open(
+              src,
+              ref,
+              new StorageData.Location(StorageData.Kind.LEGACY, at, 8 + ref.byteLength()),
+              "storage '" + key + "'"));
       ordered.add(ref);
       at += 8 + ref.byteLength();
     }
@@ -366,40 +374,6 @@ public final class PtFile implements Closeable {
     Object v = u.load();
     pos[0] += u.position();
     return v;
-  }
-
-  /** Storage bytes of the legacy layout: an int64 element count, then the elements. */
-  private static final class LegacyData implements StorageRef.Data {
-    private final Source src;
-    private final StorageRef ref;
-    private final long header;
-    private volatile boolean checked;
-
-    LegacyData(Source src, StorageRef ref, long header) {
-      this.src = src;
-      this.ref = ref;
-      this.header = header;
-    }
-
-    @Override
-    public void read(long position, ByteBuffer dst) throws IOException {
-      if (!checked) {
-        long count = src.read(header, 8, "a storage's element count").getLong(0);
-        long expected = ref.byteLength() / ref.dtype().itemSize();
-        if (count != expected && count != ref.byteLength()) {
-          throw src.error(
-              Source.at(header),
-              "expected storage '"
-                  + ref.key()
-                  + "' to hold "
-                  + expected
-                  + " elements, found "
-                  + count);
-        }
-        checked = true;
-      }
-      src.readFully(header + 8 + position, dst, "storage '" + ref.key() + "'");
-    }
   }
 
   // ---------------------------------------------------------------- shared

@@ -75,6 +75,21 @@ public final class StorageRef {
     data = d;
   }
 
+  /** Where the bytes are in the file, or null for a storage held in memory. */
+  StorageData.Location location() {
+    return data instanceof StorageData.Located l ? l.location() : null;
+  }
+
+  /** Bytes of an in-memory storage; only for storages whose {@link #location()} is null. */
+  byte[] readAll() throws IOException {
+    if (byteLength > Integer.MAX_VALUE - 16) {
+      throw new IOException("storage '" + key + "' is too large to hold in memory");
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) byteLength);
+    read(0, b);
+    return b.array();
+  }
+
   /** Reads {@code dst.remaining()} bytes starting at byte {@code position} of this storage. */
   public void read(long position, ByteBuffer dst) throws IOException {
     if (position < 0 || position > byteLength || dst.remaining() > byteLength - position) {

@@ -24,7 +24,6 @@ final class ZipDirectory {
   private static final int ZIP64_LOCATOR_SIG = 0x07064b50;
   private static final int ZIP64_EOCD_SIG = 0x06064b50;
   private static final int CEN_SIG = 0x02014b50;
-  private static final int LOC_SIG = 0x04034b50;
   private static final long U32 = 0xFFFFFFFFL;
 
   /** One entry as the central directory lists it. */
@@ -204,29 +203,13 @@ final class ZipDirectory {
     return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  /** Where the entry's bytes start, from its local header; checked to lie inside the file. */
+  /** Where the entry's bytes start, from its local header; checked to end before the directory. */
   long payloadOffset(Entry e) throws IOException {
-    if (e.payloadOffset >= 0) {
-      return e.payloadOffset;
+    if (e.payloadOffset < 0) {
+      e.payloadOffset =
+          StorageData.payloadOffset(
+              src, e.localHeaderOffset, e.compressedSize, directoryOffset, e.where());
     }
-    ByteBuffer h = src.read(e.localHeaderOffset, 30, "the local header of " + e.where());
-    if (h.getInt(0) != LOC_SIG) {
-      throw src.error(
-          e.where() + " at " + Source.at(e.localHeaderOffset),
-          "expected a local file header, found signature 0x" + Integer.toHexString(h.getInt(0)));
-    }
-    long start = e.localHeaderOffset + 30 + (h.getShort(26) & 0xFFFF) + (h.getShort(28) & 0xFFFF);
-    if (start > directoryOffset || e.compressedSize > directoryOffset - start) {
-      throw src.error(
-          e.where(),
-          "payload of "
-              + e.compressedSize
-              + " bytes at "
-              + start
-              + " runs past the central directory at "
-              + directoryOffset);
-    }
-    e.payloadOffset = start;
-    return start;
+    return e.payloadOffset;
   }
 }
