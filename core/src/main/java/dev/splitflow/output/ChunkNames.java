@@ -1,0 +1,32 @@
+package dev.splitflow.output;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Names of the files in an output folder: {@code train_chunk_00000.pt} (chunk numbers from 0, five
+ * digits or more), the indices file and the manifest, which is written last.
+ */
+public final class ChunkNames {
+  private ChunkNames() {}
+
+  public static final String INDICES = "stratification_indices.json";
+  public static final String MANIFEST = "_SPLIT_MANIFEST.json";
+  private static final Pattern CHUNK = Pattern.compile("(train|val|test)_chunk_(\\d{5,})\\.pt");
+
+  public static String chunk(String split, int number) {
+    return String.format("%s_chunk_%05d.pt", split, number);
+  }
+
+  /** A chunk name's split and number, or empty for any other name. */
+  public static Optional<Parsed> parse(String name) {
+    Matcher m = CHUNK.matcher(name);
+    return m.matches()
+        ? Optional.of(new Parsed(m.group(1), Integer.parseInt(m.group(2))))
+        : Optional.empty();
+  }
+
+  /** A parsed chunk name. */
+  public record Parsed(String split, int number) {}
+}

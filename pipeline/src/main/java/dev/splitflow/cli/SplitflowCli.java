@@ -1,0 +1,296 @@
+package dev.splitflow.cli;
+
+import dev.splitflow.demo.SyntheticBatch;
+import dev.splitflow.output.ChunkNames;
+import dev.splitflow.output.LocalFolder;
+import dev.splitflow.output.Manifest;
+import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.pipeline.SplitOptions;
+import dev.splitflow.pipeline.SplitPipeline;
+import dev.splitflow.pt.PtException;
+import dev.splitflow.pt.PtFile;
+import dev.splitflow.pt.PtJson;
+import dev.splitflow.split.Split;
+import dev.splitflow.split.SplitException;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Duration;
+
+/**
+ * The {@code ./splitflow} command line. Each command prints its result on standard output, or one
+ * line {@code splitflow: <reason>} on standard error and a non-zero exit status.
+ */
+public final class SplitflowCli {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+
+  private static final String USAGE_TEXT =
+      """
+      usage: splitflow <command> [arguments]
+
+      commands:
+        split --input GLOB|DIR --output DIR [options]
+                          split batch files into train/val/test chunks (DirectRunner)
+        indices --input GLOB|DIR --output DIR [options]
+                          only compute (or check) stratification_indices.json
+        verify DIR [--read-chunks]
+                          check an output folder against its manifest and indices
+        demo [DIR]        write a small synthetic dataset to DIR/batches (default ./demo)
+                          and split it into DIR/output
+        inspect FILE.pt   print a .pt file's records as JSON (docs/inspect.md)
+        help              show this text
+
+      split/indices options (docs/pipeline.md): --trainRatio=0.7 --valRatio=0.15
+        --testRatio=0.15 --seed=42 --chunkSize=50
+        --strataFields=view_position,has:clinical_features --groupBy=subject_id
+        --indices=PATH --recomputeIndices --workers=N
+      """;
+
+  private SplitflowCli() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream stdout, PrintStream stderr) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+      (args.length == 0 ? stderr : stdout).print(USAGE_TEXT);
+      return args.length == 0 ? USAGE : OK;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      return switch (args[0]) {
+        case "inspect" -> inspect(rest, stdout, stderr);
+        case "split" -> split(rest, false, stdout, stderr);
+        case "indices" -> split(rest, true, stdout, stderr);
+        case "verify" -> verify(rest, stdout, stderr);
+        case "demo" -> demo(rest, stdout, stderr);
+        default -> usage(stderr, "unknown command '" + args[0] + "'");
+      };
+    } catch (PtException | SplitException e) {
+      stderr.println("splitflow: " + e.getMessage());
+      return FAILED;
+    } catch (IllegalArgumentException e) {
+      return usage(stderr, e.getMessage());
+    } catch (NoSuchFileException e) {
+      stderr.println("splitflow: " + e.getFile() + ": no such file");
+      return FAILED;
+    } catch (IOException e) {
+      stderr.println("splitflow: " + e.getMessage());
+      return FAILED;
+    } catch (RuntimeException e) {
+      stderr.println("splitflow: " + reason(e));
+      return FAILED;
+    } catch (OutOfMemoryError e) {
+      stderr.println("splitflow: out of memory (raise -Xmx with JAVA_OPTS): " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  /** The message a user can act on: the innermost cause's, without Beam's wrapping. */
+  static String reason(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return (m == null ? t.getClass().getSimpleName() : m).lines().findFirst().orElse("");
+  }
+
+  private static int usage(PrintStream stderr, String problem) {
+    stderr.println("splitflow: " + problem);
+    stderr.print(USAGE_TEXT);
+    return USAGE;
+  }
+
+  private static int inspect(String[] args, PrintStream stdout, PrintStream stderr)
+      throws IOException {
+    if (args.length != 1) {
+      return usage(stderr, "inspect takes one file");
+    }
+    Path path = Path.of(args[0]);
+    if (Files.isDirectory(path)) {
+      stderr.println("splitflow: " + path + ": is a directory, expected a .pt file");
+      return FAILED;
+    }
+    try (PtFile file = PtFile.open(path)) {
+      Writer out = new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8));
+      PtJson.write(file, out);
+      out.flush();
+    }
+    return OK;
+  }
+
+  /** Beam wants --name=value; accept the usual --name value too. */
+  static String[] beamArgs(String[] args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.startsWith("--")
+          && !a.contains("=")
+          && i + 1 < args.length
+          && !args[i + 1].startsWith("--")) {
+        out.add(a + "=" + args[++i]);
+      } else {
+        out.add(a);
+      }
+    }
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i).startsWith("--workers=")) {
+        out.set(i, "--targetParallelism=" + out.get(i).substring("--workers=".length()));
+      }
+    }
+    return out.toArray(new String[0]);
+  }
+
+  static SplitOptions options(String[] args) {
+    PipelineOptionsFactory.register(SplitOptions.class);
+    SplitOptions options =
+        PipelineOptionsFactory.fromArgs(beamArgs(args)).withValidation().as(SplitOptions.class);
+    options.setInput(local(options.getInput()));
+    options.setOutput(local(options.getOutput()));
+    options.setRunner(DirectRunner.class);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    return options;
+  }
+
+  /** Local paths made absolute (keeping a trailing '/' and globs); URIs as they are. */
+  static String local(String path) {
+    if (path == null || path.contains("://")) {
+      return path;
+    }
+    String abs = Path.of(path).toAbsolutePath().normalize().toString();
+    return path.endsWith("/") && !abs.endsWith("/") ? abs + "/" : abs;
+  }
+
+  private static int split(
+      String[] args, boolean indicesOnly, PrintStream stdout, PrintStream stderr)
+      throws IOException {
+    SplitOptions options = options(args);
+    if (indicesOnly) {
+      options.setComputeIndicesOnly(true);
+    }
+    return runSplit(options, stdout, stderr);
+  }
+
+  static int runSplit(SplitOptions options, PrintStream stdout, PrintStream stderr)
+      throws IOException {
+    long start = System.nanoTime();
+    SplitPipeline.SplitRun run = SplitPipeline.run(options);
+    stdout.printf(
+        "indices: %s (%s)%n",
+        run.indicesPath(), run.indicesComputed() ? "computed" : "reused, matches the batch files");
+    if (run.result() == null) {
+      for (Split s : Split.values()) {
+        stdout.printf("  %-5s %8d records%n", s.jsonName(), run.indices().indices(s).length);
+      }
+      return OK;
+    }
+    waitWithProgress(run, stderr, start);
+    Manifest m =
+        Manifest.parse(
+            Files.readString(Path.of(options.getOutput(), ChunkNames.MANIFEST)), run.manifest());
+    for (var e : m.splits().entrySet()) {
+      stdout.printf(
+          "  %-5s %8d records %6d chunks %,15d bytes%n",
+          e.getKey(), e.getValue().records(), e.getValue().chunks(), e.getValue().bytes());
+    }
+    stdout.printf(
+        "done in %.1f s; manifest: %s%n", (System.nanoTime() - start) / 1e9, run.manifest());
+    return OK;
+  }
+
+  /** Waits for the pipeline, printing chunk progress on long runs. */
+  private static void waitWithProgress(SplitPipeline.SplitRun run, PrintStream stderr, long start) {
+    PipelineResult result = run.result();
+    int total = run.chunks().size();
+    while (true) {
+      PipelineResult.State state = result.waitUntilFinish(Duration.standardSeconds(5));
+      if (state != null && state.isTerminal()) {
+        if (state != PipelineResult.State.DONE) {
+          throw new IllegalStateException("the pipeline ended " + state);
+        }
+        return;
+      }
+      stderr.printf(
+          "splitflow: %d/%d chunks written, %.0f s%n",
+          chunksWritten(result), total, (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static long chunksWritten(PipelineResult result) {
+    MetricQueryResults q =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named("splitflow", "chunks_written"))
+                    .build());
+    long n = 0;
+    for (MetricResult<Long> c : q.getCounters()) {
+      n += c.getAttempted();
+    }
+    return n;
+  }
+
+  private static int verify(String[] args, PrintStream stdout, PrintStream stderr)
+      throws IOException {
+    List<String> rest = new ArrayList<>(List.of(args));
+    boolean readChunks = rest.remove("--read-chunks");
+    if (rest.size() != 1) {
+      return usage(stderr, "verify takes one output folder");
+    }
+    OutputVerifier.Report report =
+        OutputVerifier.verify(new LocalFolder(Path.of(rest.get(0))), readChunks ? -1 : 0);
+    stdout.print(report.describe());
+    if (!report.ok()) {
+      stderr.println(
+          "splitflow: "
+              + rest.get(0)
+              + ": "
+              + report.failures().size()
+              + " check(s) failed; first: "
+              + report.failures().get(0));
+      return FAILED;
+    }
+    return OK;
+  }
+
+  private static int demo(String[] args, PrintStream stdout, PrintStream stderr)
+      throws IOException {
+    if (args.length > 1) {
+      return usage(stderr, "demo takes at most one folder");
+    }
+    Path dir = Path.of(args.length == 1 ? args[0] : "demo").toAbsolutePath();
+    Path batches = dir.resolve("batches");
+    Path output = dir.resolve("output");
+    stdout.printf("writing a synthetic chest X-ray dataset to %s%n", batches);
+    SyntheticBatch.writeDataset(batches, 8, 250, 32 * 1024, 42);
+    SplitOptions options =
+        options(new String[] {"--input=" + batches + "/", "--output=" + output + "/"});
+    int code = runSplit(options, stdout, stderr);
+    if (code != OK) {
+      return code;
+    }
+    return verify(new String[] {output.toString(), "--read-chunks"}, stdout, stderr);
+  }
+}

@@ -1,0 +1,6 @@
+package dev.splitflow.pipeline;
+
+import java.io.Serializable;
+
+/** One batch file as the pipeline reads it: where, and the global index of its first record. */
+public record BatchSpec(String path, long firstIndex, long records) implements Serializable {}

@@ -1,0 +1,127 @@
+package dev.splitflow.pipeline;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
+import org.apache.beam.sdk.io.fs.ResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
+
+/**
+ * Reads and writes through Beam's FileSystems, so local paths and {@code gs://} behave the same.
+ * Files appear under their final name only when complete: they are written to a temporary name in
+ * the same folder, then renamed.
+ */
+final class BeamFiles {
+  private BeamFiles() {}
+
+  static final String TEMP_DIR = ".splitflow-tmp/";
+
+  /** A folder or prefix, always ending in '/'. */
+  static String folder(String prefix) {
+    return prefix.endsWith("/") ? prefix : prefix + "/";
+  }
+
+  static ResourceId resolve(String folder, String name) {
+    return FileSystems.matchNewResource(folder(folder), true)
+        .resolve(name, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+  }
+
+  static ResourceId resolveFile(String path) {
+    return FileSystems.matchNewResource(path, false);
+  }
+
+  /** Files matching a glob, or none. */
+  static List<MatchResult.Metadata> match(String glob) throws IOException {
+    MatchResult r = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
+    if (r.status() == MatchResult.Status.NOT_FOUND) {
+      return List.of();
+    }
+    return new ArrayList<>(r.metadata());
+  }
+
+  static Optional<MatchResult.Metadata> stat(ResourceId file) throws IOException {
+    MatchResult r = FileSystems.match(file.toString(), EmptyMatchTreatment.ALLOW);
+    if (r.status() != MatchResult.Status.OK || r.metadata().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(r.metadata().get(0));
+  }
+
+  static SeekableByteChannel openSeekable(String path) throws IOException {
+    ReadableByteChannel ch = FileSystems.open(FileSystems.matchNewResource(path, false));
+    if (ch instanceof SeekableByteChannel s) {
+      return s;
+    }
+    ch.close();
+    throw new IOException(path + ": this file system cannot read by range");
+  }
+
+  static byte[] readAll(ResourceId file) throws IOException {
+    try (InputStream in = Channels.newInputStream(FileSystems.open(file))) {
+      return in.readAllBytes();
+    }
+  }
+
+  static Optional<String> readText(ResourceId file) throws IOException {
+    try {
+      return Optional.of(new String(readAll(file), StandardCharsets.UTF_8));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** A channel to a temporary file beside {@code target}; {@link #commit} renames it. */
+  static ResourceId temp(ResourceId target) {
+    ResourceId dir = target.getCurrentDirectory();
+    return dir.resolve(TEMP_DIR, ResolveOptions.StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve(target.getFilename(), ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+  }
+
+  static WritableByteChannel create(ResourceId file) throws IOException {
+    return FileSystems.create(file, MimeTypes.BINARY);
+  }
+
+  static void commit(ResourceId temp, ResourceId target) throws IOException {
+    FileSystems.rename(
+        List.of(temp), List.of(target), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+  }
+
+  static void writeAtomically(ResourceId target, byte[] bytes) throws IOException {
+    ResourceId temp = temp(target);
+    try (WritableByteChannel out = create(temp)) {
+      out.write(java.nio.ByteBuffer.wrap(bytes));
+    }
+    commit(temp, target);
+  }
+
+  /** Removes the (now empty) local temporary folder; object stores have no folders to remove. */
+  static void deleteTempFolder(String output) {
+    ResourceId dir = FileSystems.matchNewResource(folder(output) + TEMP_DIR, true);
+    if (dir.getScheme().equals("file")) {
+      try {
+        java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(dir.toString()));
+      } catch (IOException e) {
+        // Not empty (another run is writing) or already gone: harmless either way.
+      }
+    }
+  }
+
+  static void delete(List<ResourceId> files) throws IOException {
+    if (!files.isEmpty()) {
+      FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    }
+  }
+}

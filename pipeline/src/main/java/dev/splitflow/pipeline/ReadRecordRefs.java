@@ -1,0 +1,87 @@
+package dev.splitflow.pipeline;
+
+import dev.splitflow.output.ChunkNames;
+import dev.splitflow.pt.PtFile;
+import dev.splitflow.pt.PtValue;
+import dev.splitflow.pt.RecordCodec;
+import java.nio.channels.SeekableByteChannel;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Opens each batch file (its directory and {@code data.pkl} only) and emits, per record, a small
+ * {@link RecordRef} keyed by the chunk the plan puts it in. No tensor bytes are read here.
+ */
+final class ReadRecordRefs
+    extends PTransform<PCollection<BatchSpec>, PCollection<KV<String, RecordRef>>> {
+  private final String indices;
+
+  /**
+   * @param indices the indices file, read by each worker (it is not shipped in the job graph)
+   */
+  ReadRecordRefs(String indices) {
+    this.indices = indices;
+  }
+
+  @Override
+  public PCollection<KV<String, RecordRef>> expand(PCollection<BatchSpec> batches) {
+    return batches
+        .apply("EncodeRecords", ParDo.of(new EncodeFn(indices)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RecordRef.class)));
+  }
+
+  private static final class EncodeFn extends DoFn<BatchSpec, KV<String, RecordRef>> {
+    private final String indices;
+    private transient ChunkPlan plan;
+    private final Counter records = Metrics.counter(SplitPipeline.METRICS, "records_read");
+    private final Counter batches = Metrics.counter(SplitPipeline.METRICS, "batches_read");
+
+    EncodeFn(String indices) {
+      this.indices = indices;
+    }
+
+    @Setup
+    public void setup() throws Exception {
+      plan = ChunkPlan.read(indices);
+    }
+
+    @ProcessElement
+    public void process(@Element BatchSpec batch, OutputReceiver<KV<String, RecordRef>> out)
+        throws Exception {
+      try (SeekableByteChannel ch = BeamFiles.openSeekable(batch.path())) {
+        PtFile file = PtFile.open(ch, batch.path());
+        List<PtValue> rs = file.records();
+        if (rs.size() != batch.records()) {
+          throw new IllegalStateException(
+              batch.path()
+                  + ": has "
+                  + rs.size()
+                  + " records, but the indices were computed when it had "
+                  + batch.records()
+                  + "; rerun with --recomputeIndices");
+        }
+        for (int i = 0; i < rs.size(); i++) {
+          long global = batch.firstIndex() + i;
+          ChunkPlan.Slot slot = plan.slot(global);
+          String chunk = ChunkNames.chunk(slot.split(), slot.chunk());
+          out.output(
+              KV.of(
+                  chunk,
+                  new RecordRef(
+                      slot.position(), global, batch.path(), RecordCodec.encode(rs.get(i)))));
+          records.inc();
+        }
+      }
+      batches.inc();
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package dev.splitflow.pipeline;
+
+import dev.splitflow.output.ChunkNames;
+import dev.splitflow.split.BatchOrder;
+import dev.splitflow.split.IndicesFile;
+import dev.splitflow.split.SourceFile;
+import dev.splitflow.split.SplitConfig;
+import dev.splitflow.split.SplitException;
+import dev.splitflow.split.SplitRatios;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Reshuffle;
+
+/**
+ * The split: batch files in, stratified chunk files, indices and manifest out. {@link #main} parses
+ * options and calls {@link #run}; the same pipeline runs on the DirectRunner ({@code ./splitflow
+ * split}) and on Dataflow (the Flex Template).
+ *
+ * <p>Stages: ensure the indices (driver side, reading batch metadata only) → ListBatches →
+ * ReadRecordRefs (one small reference per record, keyed by chunk) → GroupByChunk → WriteChunks
+ * (tensor bytes read by range and streamed into each chunk) → WriteManifest (last).
+ */
+public final class SplitPipeline {
+  private SplitPipeline() {}
+
+  static final String METRICS = "splitflow";
+  static final String CHUNKS_WRITTEN = "chunks_written";
+
+  public static void main(String[] args) throws IOException {
+    PipelineOptionsFactory.register(SplitOptions.class);
+    SplitOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(SplitOptions.class);
+    SplitRun run = run(options);
+    if (run.result() != null) {
+      run.result().waitUntilFinish();
+    }
+  }
+
+  /** What {@link #run} started: the indices in force and the running pipeline (null if none). */
+  public record SplitRun(
+      IndicesFile indices,
+      String indicesPath,
+      boolean indicesComputed,
+      List<String> chunks,
+      String manifest,
+      PipelineResult result) {}
+
+  /** Ensures the indices, then starts the pipeline unless only indices were asked for. */
+  public static SplitRun run(SplitOptions options) throws IOException {
+    FileSystems.setDefaultPipelineOptions(options);
+    SplitConfig config = config(options);
+    String output = BeamFiles.folder(options.getOutput());
+    String indicesPath =
+        options.getIndices() == null || options.getIndices().isEmpty()
+            ? BeamFiles.resolve(output, ChunkNames.INDICES).toString()
+            : options.getIndices();
+    List<Indices.Found> batches = listBatches(options.getInput());
+    Indices.Result indices =
+        Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
+    ChunkPlan plan = ChunkPlan.of(indices.indices());
+    String manifest = BeamFiles.resolve(output, ChunkNames.MANIFEST).toString();
+    if (options.getComputeIndicesOnly()) {
+      return new SplitRun(
+          indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, null);
+    }
+    // A manifest left by an earlier run would vouch for an output this run is rewriting.
+    BeamFiles.delete(List.of(BeamFiles.resolveFile(manifest)));
+
+    Pipeline p = Pipeline.create(options);
+    build(p, specs(indices.indices()), output, indicesPath, plan.chunkNames(), plan.chunkSize());
+    return new SplitRun(
+        indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, p.run());
+  }
+
+  /** The pipeline graph, given what the driver prepared. */
+  static void build(
+      Pipeline p,
+      List<BatchSpec> batches,
+      String output,
+      String indicesPath,
+      List<String> chunks,
+      int chunkSize) {
+    p.apply("ListBatches", Create.of(batches).withCoder(SerializableCoder.of(BatchSpec.class)))
+        .apply("SpreadBatches", Reshuffle.viaRandomKey())
+        .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
+        .apply("GroupByChunk", GroupByKey.create())
+        .apply("WriteChunks", new WriteChunks(output, chunkSize))
+        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks));
+  }
+
+  static SplitConfig config(SplitOptions o) {
+    SplitConfig c =
+        SplitConfig.defaults()
+            .withSeed(o.getSeed())
+            .withRatios(new SplitRatios(o.getTrainRatio(), o.getValRatio(), o.getTestRatio()))
+            .withChunkSize(o.getChunkSize())
+            .withStrataFields(
+                Arrays.stream(o.getStrataFields().split(","))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .toList());
+    String group = o.getGroupBy();
+    return group == null || group.isBlank() ? c : c.withGroupBy(group.trim());
+  }
+
+  /** The batch files an input names, in natural numeric order (batch_2 before batch_10). */
+  static List<Indices.Found> listBatches(String input) throws IOException {
+    String glob = input;
+    boolean wildcard = input.contains("*") || input.contains("?") || input.contains("{");
+    if (!wildcard && !input.endsWith(".pt")) {
+      glob = BeamFiles.folder(input) + "batch_*.pt";
+    }
+    Map<String, MatchResult.Metadata> byPath = new LinkedHashMap<>();
+    for (MatchResult.Metadata m : BeamFiles.match(glob)) {
+      if (!m.resourceId().isDirectory()) {
+        byPath.put(m.resourceId().toString(), m);
+      }
+    }
+    if (byPath.isEmpty()) {
+      throw new SplitException("no batch files match " + glob);
+    }
+    List<Indices.Found> out = new ArrayList<>();
+    for (String path : BatchOrder.sort(new ArrayList<>(byPath.keySet()))) {
+      MatchResult.Metadata m = byPath.get(path);
+      out.add(new Indices.Found(path, m.resourceId().getFilename(), m.sizeBytes()));
+    }
+    return out;
+  }
+
+  static List<BatchSpec> specs(IndicesFile indices) {
+    List<BatchSpec> out = new ArrayList<>();
+    for (SourceFile s : indices.sources()) {
+      out.add(new BatchSpec(s.path(), s.firstIndex(), s.records()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,116 @@
+package dev.splitflow.pipeline;
+
+import dev.splitflow.output.Checksums;
+import dev.splitflow.output.ChunkInfo;
+import dev.splitflow.output.ChunkNames;
+import dev.splitflow.pt.PtWriter;
+import dev.splitflow.pt.RecordCodec;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Writes each chunk: its records in position order, each record's tensor bytes read by range from
+ * its batch file and streamed into the chunk, which is written under a temporary name and renamed
+ * when complete. Emits the chunk's size and checksums, computed while writing.
+ */
+final class WriteChunks
+    extends PTransform<PCollection<KV<String, Iterable<RecordRef>>>, PCollection<ChunkInfo>> {
+  private final String output;
+  private final int chunkSize;
+
+  WriteChunks(String output, int chunkSize) {
+    this.output = output;
+    this.chunkSize = chunkSize;
+  }
+
+  @Override
+  public PCollection<ChunkInfo> expand(PCollection<KV<String, Iterable<RecordRef>>> chunks) {
+    return chunks
+        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, chunkSize)))
+        .setCoder(SerializableCoder.of(ChunkInfo.class));
+  }
+
+  private static final class WriteFn extends DoFn<KV<String, Iterable<RecordRef>>, ChunkInfo> {
+    private final String output;
+    private final int chunkSize;
+
+    WriteFn(String output, int chunkSize) {
+      this.output = output;
+      this.chunkSize = chunkSize;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<RecordRef>> chunk, OutputReceiver<ChunkInfo> out)
+        throws IOException {
+      String name = chunk.getKey();
+      ChunkNames.Parsed parsed =
+          ChunkNames.parse(name).orElseThrow(() -> new IllegalStateException("bad chunk " + name));
+      List<RecordRef> refs = new ArrayList<>();
+      chunk.getValue().forEach(refs::add);
+      refs.sort(Comparator.comparingInt(RecordRef::position));
+      for (int i = 0; i < refs.size(); i++) {
+        if (refs.get(i).position() != i || i >= chunkSize) {
+          throw new IllegalStateException(
+              name + ": record positions are not 0.." + (refs.size() - 1));
+        }
+      }
+
+      ResourceId target = BeamFiles.resolve(output, name);
+      ResourceId temp = BeamFiles.temp(target);
+      Map<String, SeekableByteChannel> channels = new HashMap<>();
+      Map<String, RecordCodec.Decoder> decoders = new HashMap<>();
+      Checksums sums;
+      long storageBytes;
+      try {
+        sums = new Checksums(BeamFiles.create(temp));
+        try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
+          for (RecordRef r : refs) {
+            RecordCodec.Decoder d = decoders.get(r.batch());
+            if (d == null) {
+              SeekableByteChannel ch = BeamFiles.openSeekable(r.batch());
+              channels.put(r.batch(), ch);
+              d = new RecordCodec.Decoder(ch, r.batch());
+              decoders.put(r.batch(), d);
+            }
+            w.append(d.decode(r.encoded()));
+          }
+          storageBytes = w.storageBytes();
+        }
+      } finally {
+        for (SeekableByteChannel ch : channels.values()) {
+          ch.close();
+        }
+      }
+      BeamFiles.commit(temp, target);
+
+      String split = parsed.split();
+      Metrics.counter(SplitPipeline.METRICS, "records_" + split).inc(refs.size());
+      Metrics.counter(SplitPipeline.METRICS, "bytes_" + split).inc(sums.bytes());
+      Metrics.counter(SplitPipeline.METRICS, "tensor_bytes").inc(storageBytes);
+      Metrics.counter(SplitPipeline.METRICS, SplitPipeline.CHUNKS_WRITTEN).inc();
+      out.output(
+          new ChunkInfo(
+              name,
+              split,
+              parsed.number(),
+              refs.size(),
+              sums.bytes(),
+              sums.crc32c(),
+              sums.sha256Hex()));
+    }
+  }
+}

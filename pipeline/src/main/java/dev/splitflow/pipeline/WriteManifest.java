@@ -1,0 +1,136 @@
+package dev.splitflow.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.output.ChunkInfo;
+import dev.splitflow.output.ChunkNames;
+import dev.splitflow.output.Manifest;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The last stage: once every chunk is written, checks that exactly the planned chunks exist,
+ * deletes chunk files an earlier run left that this plan does not make, and writes {@code
+ * _SPLIT_MANIFEST.json}, whose appearance tells the verifier the output is complete.
+ */
+final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection<String>> {
+  private final String output;
+  private final String indices;
+  private final List<String> expectedChunks;
+
+  WriteManifest(String output, String indices, List<String> expectedChunks) {
+    this.output = output;
+    this.indices = indices;
+    this.expectedChunks = new ArrayList<>(expectedChunks);
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<ChunkInfo> chunks) {
+    return chunks
+        .apply("CollectChunks", Combine.globally(new ToList()))
+        .setCoder(ListCoder.of(SerializableCoder.of(ChunkInfo.class)))
+        .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks)));
+  }
+
+  /** Gathers the (a few thousand) chunk descriptions into one list. */
+  private static final class ToList
+      extends Combine.CombineFn<ChunkInfo, ArrayList<ChunkInfo>, List<ChunkInfo>> {
+    @Override
+    public ArrayList<ChunkInfo> createAccumulator() {
+      return new ArrayList<>();
+    }
+
+    @Override
+    public ArrayList<ChunkInfo> addInput(ArrayList<ChunkInfo> acc, ChunkInfo c) {
+      acc.add(c);
+      return acc;
+    }
+
+    @Override
+    public ArrayList<ChunkInfo> mergeAccumulators(Iterable<ArrayList<ChunkInfo>> accs) {
+      ArrayList<ChunkInfo> all = new ArrayList<>();
+      accs.forEach(all::addAll);
+      return all;
+    }
+
+    @Override
+    public List<ChunkInfo> extractOutput(ArrayList<ChunkInfo> acc) {
+      return acc;
+    }
+  }
+
+  private static final class FinishFn extends DoFn<List<ChunkInfo>, String> {
+    private final String output;
+    private final String indices;
+    private final List<String> expected;
+
+    FinishFn(String output, String indices, List<String> expected) {
+      this.output = output;
+      this.indices = indices;
+      this.expected = expected;
+    }
+
+    @ProcessElement
+    public void process(@Element List<ChunkInfo> chunks, OutputReceiver<String> out)
+        throws Exception {
+      Set<String> written = new TreeSet<>();
+      for (ChunkInfo c : chunks) {
+        written.add(c.name());
+      }
+      Set<String> planned = new TreeSet<>(expected);
+      if (!written.equals(planned)) {
+        Set<String> missing = new TreeSet<>(planned);
+        missing.removeAll(written);
+        throw new IllegalStateException(
+            "chunks missing after writing: " + missing + "; the manifest is not written");
+      }
+
+      // Chunks of an earlier run over other inputs must not stay next to this run's.
+      List<ResourceId> stale = new ArrayList<>();
+      Set<String> keep = new HashSet<>(planned);
+      for (MatchResult.Metadata m : BeamFiles.match(BeamFiles.folder(output) + "*_chunk_*.pt")) {
+        String name = m.resourceId().getFilename();
+        if (ChunkNames.parse(name).isPresent() && !keep.contains(name)) {
+          stale.add(m.resourceId());
+        }
+      }
+      BeamFiles.delete(stale);
+      BeamFiles.deleteTempFolder(output);
+
+      ResourceId indicesFile = BeamFiles.resolveFile(indices);
+      byte[] indexBytes = BeamFiles.readAll(indicesFile);
+      JsonNode metadata = new ObjectMapper().readTree(indexBytes).path("metadata");
+      com.fasterxml.jackson.databind.node.ObjectNode config = new ObjectMapper().createObjectNode();
+      for (String field :
+          List.of("seed", "ratios", "strata_fields", "group_by", "chunk_size", "rank_function")) {
+        config.set(field, metadata.path(field));
+      }
+      Manifest manifest =
+          Manifest.of(
+              config,
+              indicesFile.getFilename(),
+              HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(indexBytes)),
+              indexBytes.length,
+              metadata.path("strata"),
+              chunks);
+      ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
+      BeamFiles.writeAtomically(
+          target, manifest.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.output(target.toString());
+    }
+  }
+}
