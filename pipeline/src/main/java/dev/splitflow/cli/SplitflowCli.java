@@ -56,6 +56,9 @@ public final class SplitflowCli {
                           check an output folder against its manifest and indices
         demo [DIR]        write a small synthetic dataset to DIR/batches (default ./demo)
                           and split it into DIR/output
+        generate DIR [--batches N] [--records R] [--image-kib K]
+                          write a synthetic dataset of N batch files (default 8 x 250
+                          records of 32 KiB images) without splitting it
         inspect FILE.pt   print a .pt file's records as JSON (docs/inspect.md)
         help              show this text
 
@@ -68,6 +71,14 @@ public final class SplitflowCli {
   private SplitflowCli() {}
 
   public static void main(String[] args) {
+    // Beam logs at INFO through java.util.logging; a command line shows warnings only.
+    if (System.getenv("SPLITFLOW_VERBOSE") == null) {
+      java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+      root.setLevel(java.util.logging.Level.WARNING);
+      for (java.util.logging.Handler h : root.getHandlers()) {
+        h.setLevel(java.util.logging.Level.WARNING);
+      }
+    }
     System.exit(run(args, System.out, System.err));
   }
 
@@ -84,6 +95,7 @@ public final class SplitflowCli {
         case "indices" -> split(rest, true, stdout, stderr);
         case "verify" -> verify(rest, stdout, stderr);
         case "demo" -> demo(rest, stdout, stderr);
+        case "generate" -> generate(rest, stdout, stderr);
         default -> usage(stderr, "unknown command '" + args[0] + "'");
       };
     } catch (PtException | SplitException e) {
@@ -169,7 +181,11 @@ public final class SplitflowCli {
     options.setInput(local(options.getInput()));
     options.setOutput(local(options.getOutput()));
     options.setRunner(DirectRunner.class);
-    options.as(DirectOptions.class).setBlockOnRun(false);
+    DirectOptions direct = options.as(DirectOptions.class);
+    direct.setBlockOnRun(false);
+    // Checks that catch bugs in pipeline code, at a cost on every element: tests keep them on.
+    direct.setEnforceImmutability(false);
+    direct.setEnforceEncodability(false);
     return options;
   }
 
@@ -272,6 +288,43 @@ public final class SplitflowCli {
               + report.failures().get(0));
       return FAILED;
     }
+    return OK;
+  }
+
+  private static int generate(String[] args, PrintStream stdout, PrintStream stderr)
+      throws IOException {
+    if (args.length == 0 || args[0].startsWith("--")) {
+      return usage(stderr, "generate takes a folder first");
+    }
+    int batches = 8;
+    int records = 250;
+    int imageKib = 32;
+    String[] flags = beamArgs(Arrays.copyOfRange(args, 1, args.length));
+    for (String f : flags) {
+      String[] kv = f.split("=", 2);
+      if (kv.length != 2) {
+        return usage(stderr, "generate: expected --name=value, found " + f);
+      }
+      int v;
+      try {
+        v = Integer.parseInt(kv[1]);
+      } catch (NumberFormatException e) {
+        return usage(stderr, "generate: " + kv[0] + " takes a whole number, found " + kv[1]);
+      }
+      switch (kv[0]) {
+        case "--batches" -> batches = v;
+        case "--records" -> records = v;
+        case "--image-kib" -> imageKib = v;
+        default -> {
+          return usage(stderr, "generate: unknown option " + kv[0]);
+        }
+      }
+    }
+    Path dir = Path.of(args[0]).toAbsolutePath();
+    SyntheticBatch.writeDataset(dir, batches, records, imageKib * 1024, 42);
+    stdout.printf(
+        "wrote %d batch files of %d records (%d KiB images) to %s%n",
+        batches, records, imageKib, dir);
     return OK;
   }
 

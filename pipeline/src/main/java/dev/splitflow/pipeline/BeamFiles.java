@@ -91,6 +91,17 @@ final class BeamFiles {
   }
 
   static WritableByteChannel create(ResourceId file) throws IOException {
+    if (file.getScheme().equals("file")) {
+      // Beam's local file system wraps a stream and writes 8 KiB at a time; a FileChannel
+      // takes the writer's 1 MiB buffers whole.
+      java.nio.file.Path path = java.nio.file.Path.of(file.toString());
+      java.nio.file.Files.createDirectories(path.getParent());
+      return java.nio.channels.FileChannel.open(
+          path,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+    }
     return FileSystems.create(file, MimeTypes.BINARY);
   }
 

@@ -35,6 +35,9 @@ import org.apache.beam.sdk.transforms.Reshuffle;
 public final class SplitPipeline {
   private SplitPipeline() {}
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(SplitPipeline.class.getName());
+
   static final String METRICS = "splitflow";
   static final String CHUNKS_WRITTEN = "chunks_written";
 
@@ -66,9 +69,18 @@ public final class SplitPipeline {
         options.getIndices() == null || options.getIndices().isEmpty()
             ? BeamFiles.resolve(output, ChunkNames.INDICES).toString()
             : options.getIndices();
+    long t0 = System.nanoTime();
     List<Indices.Found> batches = listBatches(options.getInput());
+    LOG.info(() -> "listed " + batches.size() + " batch files in " + ms(t0) + " ms");
     Indices.Result indices =
         Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
+    LOG.info(
+        () ->
+            (indices.computed() ? "computed " : "reused ")
+                + indicesPath
+                + " after "
+                + ms(t0)
+                + " ms");
     ChunkPlan plan = ChunkPlan.of(indices.indices());
     String manifest = BeamFiles.resolve(output, ChunkNames.MANIFEST).toString();
     if (options.getComputeIndicesOnly()) {
@@ -80,8 +92,14 @@ public final class SplitPipeline {
 
     Pipeline p = Pipeline.create(options);
     build(p, specs(indices.indices()), output, indicesPath, plan.chunkNames(), plan.chunkSize());
+    PipelineResult result = p.run();
+    LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
-        indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, p.run());
+        indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, result);
+  }
+
+  private static long ms(long since) {
+    return (System.nanoTime() - since) / 1_000_000;
   }
 
   /** The pipeline graph, given what the driver prepared. */

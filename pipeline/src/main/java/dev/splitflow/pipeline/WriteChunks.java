@@ -43,6 +43,9 @@ final class WriteChunks
         .setCoder(SerializableCoder.of(ChunkInfo.class));
   }
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(WriteChunks.class.getName());
+
   private static final class WriteFn extends DoFn<KV<String, Iterable<RecordRef>>, ChunkInfo> {
     private final String output;
     private final int chunkSize;
@@ -96,6 +99,7 @@ final class WriteChunks
         }
       }
       BeamFiles.commit(temp, target);
+      LOG.fine(() -> "wrote " + name);
 
       String split = parsed.split();
       Metrics.counter(SplitPipeline.METRICS, "records_" + split).inc(refs.size());

@@ -109,7 +109,6 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
         }
       }
       BeamFiles.delete(stale);
-      BeamFiles.deleteTempFolder(output);
 
       ResourceId indicesFile = BeamFiles.resolveFile(indices);
       byte[] indexBytes = BeamFiles.readAll(indicesFile);
@@ -130,6 +129,7 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
       BeamFiles.writeAtomically(
           target, manifest.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      BeamFiles.deleteTempFolder(output);
       out.output(target.toString());
     }
   }

@@ -1,0 +1,32 @@
+package dev.splitflow.split;
+
+/**
+ * The three splits, in the fixed order every tie-break uses (train before val before test). {@link
+ * #ordinal()} is that order.
+ */
+public enum Split {
+  TRAIN("train"),
+  VAL("val"),
+  TEST("test");
+
+  private final String jsonName;
+
+  Split(String jsonName) {
+    this.jsonName = jsonName;
+  }
+
+  /** The name used in the indices file, in chunk file names and in messages. */
+  public String jsonName() {
+    return jsonName;
+  }
+
+  /** The split with this {@link #jsonName()}. */
+  public static Split fromJsonName(String name) {
+    for (Split s : values()) {
+      if (s.jsonName.equals(name)) {
+        return s;
+      }
+    }
+    throw new SplitException("unknown split '" + name + "': expected train, val or test");
+  }
+}
