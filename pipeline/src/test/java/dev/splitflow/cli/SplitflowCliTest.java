@@ -90,6 +90,62 @@ class SplitflowCliTest {
   }
 
   @Test
+  void splitPrintsASummaryAndVerifyAgrees() throws IOException {
+    Path batches = tmp.resolve("batches");
+    Path out = tmp.resolve("out");
+    assertEquals(
+        0,
+        run("generate", batches.toString(), "--batches", "3", "--records", "40", "--image-kib", "4")
+            .code());
+    Result split = run("split", "--input", batches + "/", "--output", out + "/", "--workers", "2");
+    assertEquals(0, split.code(), split.err());
+    assertTrue(
+        split.out().contains("indices: " + out.resolve("stratification_indices.json")),
+        split.out());
+    assertTrue(split.out().matches("(?s).*train\s+84 records\s+2 chunks.*"), split.out());
+    assertTrue(
+        split.out().contains("manifest: " + out.resolve("_SPLIT_MANIFEST.json")), split.out());
+    Result verify = run("verify", out.toString(), "--read-chunks");
+    assertEquals(0, verify.code(), verify.err());
+    assertTrue(verify.out().startsWith("OK "), verify.out());
+
+    Result indices = run("indices", "--input", batches + "/", "--output", out + "/");
+    assertEquals(0, indices.code(), indices.err());
+    assertTrue(indices.out().contains("reused"), indices.out());
+  }
+
+  @Test
+  void aFailedSplitEndsWithOneLineNamingTheBadFile() throws IOException {
+    Path batches = tmp.resolve("batches");
+    run("generate", batches.toString(), "--batches", "2", "--records", "10", "--image-kib", "1");
+    Path bad = batches.resolve("batch_2.pt");
+    Files.write(bad, java.util.Arrays.copyOf(Files.readAllBytes(bad), 300));
+    Result r = run("split", "--input", batches + "/", "--output", tmp.resolve("o") + "/");
+    assertEquals(1, r.code());
+    String last = r.err().lines().reduce((a, b) -> b).orElse("");
+    assertTrue(last.startsWith("splitflow: ") && last.contains("batch_2.pt"), r.err());
+    Result verify = run("verify", tmp.resolve("o").toString());
+    assertEquals(1, verify.code());
+    assertTrue(verify.err().contains("has not finished"), verify.err());
+  }
+
+  @Test
+  void demoSplitsASyntheticDatasetAndVerifiesIt() {
+    Result r = run("demo", tmp.resolve("demo").toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("OK " + tmp.resolve("demo").resolve("output")), r.out());
+    assertTrue(Files.exists(tmp.resolve("demo/output/_SPLIT_MANIFEST.json")));
+  }
+
+  @Test
+  void badOptionsAreUsageErrors() {
+    assertEquals(2, run("split", "--input", "x/", "--output", "y/", "--bogus=1").code());
+    Result r = run("split", "--input", "x/", "--output", "y/", "--trainRatio=0.9");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("sum"), r.err());
+  }
+
+  @Test
   void usageErrorsExitWithTwo() {
     assertEquals(2, run().code());
     assertEquals(2, run("frobnicate").code());
