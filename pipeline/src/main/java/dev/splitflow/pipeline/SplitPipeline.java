@@ -45,10 +45,9 @@ public final class SplitPipeline {
     PipelineOptionsFactory.register(SplitOptions.class);
     SplitOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(SplitOptions.class);
-    SplitRun run = run(options);
-    if (run.result() != null) {
-      run.result().waitUntilFinish();
-    }
+    // No waitUntilFinish: the DirectRunner blocks by default, and a Flex Template launcher must
+    // return as soon as the Dataflow job is submitted.
+    run(options);
   }
 
   /** What {@link #run} started: the indices in force and the running pipeline (null if none). */
