@@ -2,6 +2,7 @@ package dev.splitflow.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,6 +43,19 @@ class FlexTemplateMetadataTest {
     return out;
   }
 
+  private static String defaultOf(Method getter) {
+    if (getter.getAnnotation(Default.String.class) != null) {
+      return getter.getAnnotation(Default.String.class).value();
+    } else if (getter.getAnnotation(Default.Double.class) != null) {
+      return String.valueOf(getter.getAnnotation(Default.Double.class).value());
+    } else if (getter.getAnnotation(Default.Long.class) != null) {
+      return String.valueOf(getter.getAnnotation(Default.Long.class).value());
+    } else if (getter.getAnnotation(Default.Integer.class) != null) {
+      return String.valueOf(getter.getAnnotation(Default.Integer.class).value());
+    }
+    return String.valueOf(getter.getAnnotation(Default.Boolean.class).value());
+  }
+
   @Test
   void declaresExactlyTheOptionsWithTheirHelpAndRequiredness() throws IOException {
     JsonNode md = metadata();
@@ -70,6 +84,13 @@ class FlexTemplateMetadataTest {
               || getter.getAnnotation(Default.Integer.class) != null
               || getter.getAnnotation(Default.Boolean.class) != null;
       assertEquals(!required, hasDefault, e.getKey() + ": optional options need a default");
+      if (hasDefault) {
+        assertEquals(defaultOf(getter), p.path("defaultValue").asText(), e.getKey() + " default");
+        for (JsonNode regex : p.path("regexes")) {
+          String d = defaultOf(getter);
+          assertTrue(d.isEmpty() || d.matches(regex.asText()), e.getKey() + " default vs " + regex);
+        }
+      }
     }
   }
 }
