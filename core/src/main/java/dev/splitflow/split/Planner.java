@@ -6,8 +6,10 @@ import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
@@ -43,11 +45,11 @@ public final class Planner {
     RecordInfo[] recs = records.toArray(new RecordInfo[0]);
 
     // Strata, numbered in key order so that index order is the tie-break order.
-    Map<Stratum, Integer> firstSeen = new HashMap<>();
+    Set<Stratum> distinct = new HashSet<>();
     for (RecordInfo r : recs) {
-      firstSeen.putIfAbsent(r.stratum(), firstSeen.size());
+      distinct.add(r.stratum());
     }
-    Stratum[] strata = firstSeen.keySet().toArray(new Stratum[0]);
+    Stratum[] strata = distinct.toArray(new Stratum[0]);
     Arrays.sort(strata);
     Map<Stratum, Integer> strataIndex = new HashMap<>();
     for (int s = 0; s < strata.length; s++) {
@@ -300,7 +302,8 @@ public final class Planner {
 
   /**
    * Whether every cost term fits in a long: |delta| <= 6 W N^2 (m, g_s <= N, |d_k| <= N, |D_{s,k}|
-   * <= N W). True for all everyday ratios (W = 20 for 0.7/0.15/0.15) up to a billion records.
+   * <= N W). With everyday ratios (W = 20 for 0.7/0.15/0.15) that holds up to about 190 million
+   * records.
    */
   static boolean fitsInLong(BigInteger[] w, long n) {
     BigInteger wsum = w[0].add(w[1]).add(w[2]);
@@ -431,8 +434,8 @@ public final class Planner {
   private static long[] hashAll(RecordInfo[] recs, String purpose, long seed) {
     long[] out = new long[recs.length];
     int block = 1 << 14;
-    IntStream.range(0, (recs.length + block - 1) / block)
-        .parallel()
+    IntStream blocks = IntStream.range(0, (recs.length + block - 1) / block);
+    (recs.length > 4 * block ? blocks.parallel() : blocks)
         .forEach(
             b -> {
               SplitHash h = new SplitHash(purpose, seed);

@@ -61,6 +61,19 @@ final class PyFloat {
    * two (where the rounding interval is lopsided), so the two neighbours are tried as well.
    */
   private static BigDecimal shortest(double d) {
+    // Fast path for values with at most 6 decimals below 1e9 (typical field values): there the
+    // spacing 10^-s exceeds the double's rounding interval, so the first s whose decimal reads
+    // back as d gives the only, hence shortest, candidate with that many decimals.
+    double abs = Math.abs(d);
+    if (abs < 1e9 && abs >= 1e-3) {
+      double pow = 1;
+      for (int s = 0; s <= 6; s++, pow *= 10) {
+        long m = Math.round(d * pow);
+        if (m / pow == d) {
+          return BigDecimal.valueOf(m, s);
+        }
+      }
+    }
     BigDecimal exact = new BigDecimal(d);
     for (int p = 1; p <= 17; p++) {
       BigDecimal nearest = exact.round(new MathContext(p, RoundingMode.HALF_EVEN));

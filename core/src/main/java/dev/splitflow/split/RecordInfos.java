@@ -1,5 +1,6 @@
 package dev.splitflow.split;
 
+import dev.splitflow.pt.DType;
 import dev.splitflow.pt.NdArrayValue;
 import dev.splitflow.pt.PtValue;
 import dev.splitflow.pt.PtValue.BoolValue;
@@ -27,7 +28,7 @@ public final class RecordInfos {
    * @param identity {@code "<batch file basename>#<position in file>"}; named in every error
    * @throws SplitException if the record is not a dict with str keys, a value strata field or the
    *     group-by field is missing (the message lists the fields the record has), or such a field
-   *     holds a value that is not a str, int, bool, float or None
+   *     holds a value that is not a str, int, bool, float, None or numpy integer scalar
    */
   public static RecordInfo extract(
       PtValue record, SplitConfig cfg, long globalIndex, String identity) {
@@ -113,6 +114,13 @@ public final class RecordInfos {
    * {@code false}, None as {@code None}, a float as Python's {@code repr} ({@code 0.5}, {@code
    * 1e-05}, {@code nan}).
    */
+  private static boolean integral(DType t) {
+    return switch (t) {
+      case BOOL, UINT8, INT8, INT16, INT32, INT64, UINT16, UINT32, UINT64 -> true;
+      default -> false;
+    };
+  }
+
   static String valueString(PtValue v, String field, String role, String identity) {
     if (v instanceof StrValue s) {
       return s.value();
@@ -124,6 +132,18 @@ public final class RecordInfos {
       return "None";
     } else if (v instanceof FloatValue f) {
       return PyFloat.repr(f.value());
+    } else if (v instanceof NdArrayValue a && a.shape().length == 0 && integral(a.dtype())) {
+      // A numpy integer or bool scalar (pandas-made ids are np.int64): the same text as the
+      // Python int or bool, so np.int64(5) and 5 are one group.
+      byte[] le = a.littleEndianCOrder();
+      byte[] be = new byte[le.length + 1];
+      for (int i = 0; i < le.length; i++) {
+        be[be.length - 1 - i] = le[i];
+      }
+      boolean unsigned = a.dtype().torchName().startsWith("uint") || a.dtype() == DType.BOOL;
+      be[0] = !unsigned && (le[le.length - 1] & 0x80) != 0 ? (byte) 0xFF : 0;
+      java.math.BigInteger n = new java.math.BigInteger(be);
+      return a.dtype() == DType.BOOL ? (n.signum() != 0 ? "true" : "false") : n.toString();
     }
     String hint =
         role.equals("stratum") ? "; to stratify on whether it is present use has:" + field : "";
@@ -137,7 +157,7 @@ public final class RecordInfos {
             + v.typeName()
             + ", but a "
             + role
-            + " value must be a str, int, bool, float or None"
+            + " value must be a str, int, bool, float, None or a numpy integer scalar"
             + hint);
   }
 }
