@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Assumptions;
  * machine's CPU wheel). Outside CI a machine without one skips the test; in CI ({@code CI} set)
  * that is a failure, so CI can never pass without running the interop checks.
  */
-final class TorchPython {
+public final class TorchPython {
   private TorchPython() {}
 
-  static final Path REPO = Path.of(System.getProperty("splitflow.repo.root", "."));
+  public static final Path REPO = Path.of(System.getProperty("splitflow.repo.root", "."));
   private static String interpreter;
 
-  static synchronized String interpreter() throws IOException, InterruptedException {
+  public static synchronized String interpreter() throws IOException, InterruptedException {
     if (interpreter != null) {
       return interpreter;
     }
@@ -41,7 +41,8 @@ final class TorchPython {
   }
 
   /** Runs a script from core/src/test/python; returns its exit code and combined output. */
-  static Result run(String script, List<String> args) throws IOException, InterruptedException {
+  public static Result run(String script, List<String> args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(interpreter());
     cmd.add(REPO.resolve("core/src/test/python").resolve(script).toString());
@@ -51,5 +52,6 @@ final class TorchPython {
     return new Result(p.waitFor(), out);
   }
 
-  record Result(int code, String output) {}
+  /** Exit code and combined output of a script. */
+  public record Result(int code, String output) {}
 }
