@@ -21,6 +21,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Reshuffle;
 
 /**
  * The split: batch files in, stratified chunk files, indices and manifest out. {@link #main} parses
@@ -109,8 +110,7 @@ public final class SplitPipeline {
       List<String> chunks,
       int chunkSize) {
     p.apply("ListBatches", Create.of(batches).withCoder(SerializableCoder.of(BatchSpec.class)))
-        // No Reshuffle here: this stage reads metadata only, and the GroupByChunk after it
-        // spreads the heavy work; on the DirectRunner each extra barrier costs a second or two.
+        .apply("SpreadBatches", Reshuffle.viaRandomKey())
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
         .apply("GroupByChunk", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, chunkSize))

@@ -67,7 +67,13 @@ class DataflowTranslationTest {
             .map(v -> String.valueOf(v instanceof Map<?, ?> m ? m.get("value") : v))
             .toList();
     for (String stage :
-        List.of("ListBatches", "ReadRecordRefs", "GroupByChunk", "WriteChunks", "WriteManifest")) {
+        List.of(
+            "ListBatches",
+            "SpreadBatches",
+            "ReadRecordRefs",
+            "GroupByChunk",
+            "WriteChunks",
+            "WriteManifest")) {
       assertTrue(steps.stream().anyMatch(n -> n.startsWith(stage)), stage + " not in " + steps);
     }
     @SuppressWarnings("unchecked")
