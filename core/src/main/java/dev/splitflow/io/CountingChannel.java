@@ -2,6 +2,7 @@ package dev.splitflow.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
 /**
@@ -54,7 +55,7 @@ public final class CountingChannel implements SeekableByteChannel {
 
   @Override
   public int write(ByteBuffer src) {
-    throw new UnsupportedOperationException("read-only");
+    throw new NonWritableChannelException();
   }
 
   @Override
@@ -75,7 +76,7 @@ public final class CountingChannel implements SeekableByteChannel {
 
   @Override
   public SeekableByteChannel truncate(long size) {
-    throw new UnsupportedOperationException("read-only");
+    throw new NonWritableChannelException();
   }
 
   @Override

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -118,7 +119,7 @@ final class TestRecords {
 
     @Override
     public int write(ByteBuffer src) {
-      throw new UnsupportedOperationException();
+      throw new NonWritableChannelException();
     }
 
     @Override
@@ -139,7 +140,7 @@ final class TestRecords {
 
     @Override
     public SeekableByteChannel truncate(long size) {
-      throw new UnsupportedOperationException();
+      throw new NonWritableChannelException();
     }
 
     @Override

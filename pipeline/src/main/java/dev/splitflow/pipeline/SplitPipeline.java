@@ -110,6 +110,8 @@ public final class SplitPipeline {
       List<String> chunks,
       int chunkSize) {
     p.apply("ListBatches", Create.of(batches).withCoder(SerializableCoder.of(BatchSpec.class)))
+        // Spreads the batch files over workers. Without it the DirectRunner wrote the chunks with
+        // less parallelism (4 GiB: 71 s instead of 40 s), although this stage reads metadata only.
         .apply("SpreadBatches", Reshuffle.viaRandomKey())
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
         .apply("GroupByChunk", GroupByKey.create())
