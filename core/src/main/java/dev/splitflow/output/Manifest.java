@@ -24,7 +24,8 @@ public record Manifest(
     long indicesBytes,
     Map<String, SplitTotals> splits,
     JsonNode strata,
-    List<ChunkInfo> chunks) {
+    List<ChunkInfo> chunks,
+    String runId) {
 
   public static final String FORMAT = "splitflow-manifest";
   public static final int VERSION = 1;
@@ -42,6 +43,21 @@ public record Manifest(
       long indicesBytes,
       JsonNode strata,
       List<ChunkInfo> chunks) {
+    return of(config, indicesFile, indicesSha256, indicesBytes, strata, chunks, null);
+  }
+
+  /**
+   * As above, for a run started by the launch function: {@code runId} ties the manifest to the run
+   * (null for runs started by hand; then no {@code run_id} is written).
+   */
+  public static Manifest of(
+      JsonNode config,
+      String indicesFile,
+      String indicesSha256,
+      long indicesBytes,
+      JsonNode strata,
+      List<ChunkInfo> chunks,
+      String runId) {
     List<ChunkInfo> sorted = new ArrayList<>(chunks);
     sorted.sort(
         Comparator.comparingInt((ChunkInfo c) -> SPLITS.indexOf(c.split()))
@@ -60,13 +76,17 @@ public record Manifest(
       }
       splits.put(s, new SplitTotals(records, n, bytes));
     }
-    return new Manifest(config, indicesFile, indicesSha256, indicesBytes, splits, strata, sorted);
+    return new Manifest(
+        config, indicesFile, indicesSha256, indicesBytes, splits, strata, sorted, runId);
   }
 
   public String toJson() {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("version", VERSION);
+    if (runId != null) {
+      root.put("run_id", runId);
+    }
     root.set("config", config);
     ObjectNode indices = root.putObject("indices");
     indices.put("file", indicesFile);
@@ -143,6 +163,7 @@ public record Manifest(
         indices.path("bytes").asLong(),
         splits,
         root.path("strata"),
-        chunks);
+        chunks,
+        root.hasNonNull("run_id") ? root.get("run_id").asText() : null);
   }
 }

@@ -569,7 +569,10 @@ public final class IndicesFile {
         fileChanges.add(
             now.file() + ": bytes: indices have " + was.bytes() + ", input has " + now.bytes());
       }
-      if (!Objects.equals(now.generation(), was.generation())) {
+      // Generations are compared only where both sides know one: Beam's listing has none.
+      if (now.generation() != null
+          && was.generation() != null
+          && !now.generation().equals(was.generation())) {
         fileChanges.add(
             now.file()
                 + ": generation: indices have "

@@ -344,7 +344,6 @@ class IndicesFileTest {
     assertEquals(
         List.of(
             "batch_1.pt: bytes: indices have 1000, input has 1001",
-            "batch_1.pt: generation: indices have none, input has 17",
             "batch_2.pt: records: indices have 3, input has 6",
             "batch_11.pt: new file, not in the indices",
             "batch_10.pt: in the indices, not in the input"),

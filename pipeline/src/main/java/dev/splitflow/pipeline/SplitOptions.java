@@ -94,4 +94,12 @@ public interface SplitOptions extends PipelineOptions {
   Boolean getComputeIndicesOnly();
 
   void setComputeIndicesOnly(Boolean value);
+
+  @Description(
+      "Run id of the launch function's run, written to the manifest as run_id so the verifier can"
+          + " tie the output to the run. Empty for runs started by hand.")
+  @Default.String("")
+  String getRunId();
+
+  void setRunId(String value);
 }

@@ -90,7 +90,14 @@ public final class SplitPipeline {
     BeamFiles.delete(List.of(BeamFiles.resolveFile(manifest)));
 
     Pipeline p = Pipeline.create(options);
-    build(p, specs(indices.indices()), output, indicesPath, plan.chunkNames(), plan.chunkSize());
+    build(
+        p,
+        specs(indices.indices()),
+        output,
+        indicesPath,
+        plan.chunkNames(),
+        plan.chunkSize(),
+        blankToNull(options.getRunId()));
     PipelineResult result = p.run();
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
@@ -108,7 +115,8 @@ public final class SplitPipeline {
       String output,
       String indicesPath,
       List<String> chunks,
-      int chunkSize) {
+      int chunkSize,
+      String runId) {
     p.apply("ListBatches", Create.of(batches).withCoder(SerializableCoder.of(BatchSpec.class)))
         // Spreads the batch files over workers. Without it the DirectRunner wrote the chunks with
         // less parallelism (4 GiB: 71 s instead of 40 s), although this stage reads metadata only.
@@ -116,7 +124,11 @@ public final class SplitPipeline {
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
         .apply("GroupByChunk", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, chunkSize))
-        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks));
+        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
   }
 
   static SplitConfig config(SplitOptions o) {

@@ -31,11 +31,13 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
   private final String output;
   private final String indices;
   private final List<String> expectedChunks;
+  private final String runId;
 
-  WriteManifest(String output, String indices, List<String> expectedChunks) {
+  WriteManifest(String output, String indices, List<String> expectedChunks, String runId) {
     this.output = output;
     this.indices = indices;
     this.expectedChunks = new ArrayList<>(expectedChunks);
+    this.runId = runId;
   }
 
   @Override
@@ -43,7 +45,7 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
     return chunks
         .apply("CollectChunks", Combine.globally(new ToList()))
         .setCoder(ListCoder.of(SerializableCoder.of(ChunkInfo.class)))
-        .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks)));
+        .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks, runId)));
   }
 
   /** Gathers the (a few thousand) chunk descriptions into one list. */
@@ -77,11 +79,13 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
     private final String output;
     private final String indices;
     private final List<String> expected;
+    private final String runId;
 
-    FinishFn(String output, String indices, List<String> expected) {
+    FinishFn(String output, String indices, List<String> expected, String runId) {
       this.output = output;
       this.indices = indices;
       this.expected = expected;
+      this.runId = runId;
     }
 
     @ProcessElement
@@ -125,7 +129,8 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
               HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(indexBytes)),
               indexBytes.length,
               metadata.path("strata"),
-              chunks);
+              chunks,
+              runId);
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
       BeamFiles.writeAtomically(
           target, manifest.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -1,0 +1,124 @@
+package dev.splitflow.split;
+
+import dev.splitflow.pt.PtFile;
+import dev.splitflow.pt.PtValue;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Computing and checking {@code stratification_indices.json} from batch files, wherever they live:
+ * the pipeline's driver opens them through Beam's FileSystems, the launch function through Cloud
+ * Storage ranged reads. Only each file's directory and {@code data.pkl} are read.
+ */
+public final class IndicesScan {
+  private IndicesScan() {}
+
+  /**
+   * A batch file as listed, in the order of {@link BatchOrder}.
+   *
+   * @param path full path or URI, what the indices file records and the pipeline opens
+   * @param file the basename ({@code batch_3.pt})
+   * @param bytes size
+   * @param generation Cloud Storage generation, or null where the lister has none
+   */
+  public record Batch(String path, String file, long bytes, Long generation) {}
+
+  /** Opens a batch for random access. */
+  @FunctionalInterface
+  public interface Opener {
+    SeekableByteChannel open(Batch batch) throws IOException;
+  }
+
+  /**
+   * What makes existing indices unfit for these batches and this configuration (empty when they
+   * fit). Record counts are taken from the old indices where name and size agree, since they cannot
+   * change without the size changing.
+   */
+  public static List<String> differences(IndicesFile old, List<Batch> batches, SplitConfig config) {
+    List<SourceFile> current = new ArrayList<>();
+    long first = 0;
+    for (Batch b : batches) {
+      long records = SourceFile.UNKNOWN_RECORDS;
+      for (SourceFile s : old.sources()) {
+        if (s.file().equals(b.file()) && s.bytes() == b.bytes()) {
+          records = s.records();
+        }
+      }
+      current.add(new SourceFile(b.file(), b.path(), records, b.bytes(), b.generation(), first));
+      first += Math.max(records, 0);
+    }
+    return old.differences(current, config);
+  }
+
+  /** Scans every batch with up to {@code threads} at once, then plans. */
+  public static IndicesFile compute(
+      List<Batch> batches, SplitConfig config, Opener opener, int threads) throws IOException {
+    if (batches.isEmpty()) {
+      throw new SplitException("no batch files to split");
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(Math.max(1, Math.min(threads, batches.size())));
+    try {
+      List<Future<List<RecordInfo>>> scans = new ArrayList<>();
+      for (Batch b : batches) {
+        scans.add(pool.submit(() -> scan(b, config, opener)));
+      }
+      List<RecordInfo> all = new ArrayList<>();
+      List<SourceFile> sources = new ArrayList<>();
+      for (int i = 0; i < batches.size(); i++) {
+        Batch b = batches.get(i);
+        List<RecordInfo> local = await(scans.get(i));
+        long first = all.size();
+        for (RecordInfo r : local) {
+          all.add(new RecordInfo(first + r.globalIndex(), r.identity(), r.stratum(), r.group()));
+        }
+        sources.add(
+            new SourceFile(b.file(), b.path(), local.size(), b.bytes(), b.generation(), first));
+      }
+      if (all.isEmpty()) {
+        throw new SplitException("the " + batches.size() + " batch files hold no records");
+      }
+      return IndicesFile.of(Planner.plan(all, config), sources);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Stratum and group of every record of one batch; global indices here are file positions. */
+  private static List<RecordInfo> scan(Batch b, SplitConfig config, Opener opener)
+      throws IOException {
+    try (SeekableByteChannel ch = opener.open(b)) {
+      PtFile file = PtFile.open(ch, b.path());
+      List<PtValue> records = file.records();
+      List<RecordInfo> out = new ArrayList<>(records.size());
+      for (int i = 0; i < records.size(); i++) {
+        out.add(RecordInfos.extract(records.get(i), config, i, b.file() + "#" + i));
+      }
+      return out;
+    }
+  }
+
+  private static <T> T await(Future<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while scanning batch files", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(cause);
+    }
+  }
+}
