@@ -1,0 +1,237 @@
+package dev.splitflow.functions.summary;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.output.Manifest;
+import dev.splitflow.output.OutputVerifier;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The one message a run ends with, on the summary topic ({@code docs/summary.schema.json}). It
+ * carries counts, names and reasons, never record content: strata are the configured categories
+ * (e.g. {@code view_position=PA}), and reasons come from checks and errors that name files, records
+ * by position and fields, not values. Absent text is "" and absent numbers 0, so the body also
+ * validates against the topic's Avro schema (JSON encoding, no unions).
+ *
+ * @param runId the run
+ * @param dataset {@code gs://} URI of the batch folder
+ * @param output {@code gs://} URI of the output folder
+ * @param status {@code SUCCEEDED} or {@code FAILED}
+ * @param stage for FAILED: marker, indices, launch, job or verify; "" otherwise
+ * @param reason for FAILED: what went wrong and what to do; "" otherwise
+ * @param jobId the Dataflow (or local) job id, "" before a launch
+ * @param jobName the job name, "" before a claim
+ * @param where where to look: a console URL or a log file, "" when nothing ran
+ * @param splits per split: records, chunks, bytes (empty when no output was checked)
+ * @param strata per stratum and split: target and achieved (empty when no output was checked)
+ * @param failedChecks the verifier's failed checks
+ * @param timings when things happened
+ */
+public record Summary(
+    String runId,
+    String dataset,
+    String output,
+    String status,
+    String stage,
+    String reason,
+    String jobId,
+    String jobName,
+    String where,
+    List<SplitCount> splits,
+    List<StratumCount> strata,
+    List<OutputVerifier.Failure> failedChecks,
+    Timings timings) {
+
+  public static final String SUCCEEDED = "SUCCEEDED";
+  public static final String FAILED = "FAILED";
+  public static final int SCHEMA_VERSION = 1;
+
+  public record SplitCount(String split, long records, int chunks, long bytes) {}
+
+  public record StratumCount(String stratum, String split, double target, long achieved) {}
+
+  /**
+   * ISO-8601 instants ("" when unknown) and the seconds from marker to this summary.
+   *
+   * @param marker when the marker was written
+   * @param launched when the job was launched
+   * @param finished when this summary was made
+   */
+  public record Timings(String marker, String launched, String finished, double seconds) {
+    public static Timings of(Instant marker, Instant launched, Instant finished) {
+      return new Timings(
+          marker == null ? "" : marker.toString(),
+          launched == null ? "" : launched.toString(),
+          finished.toString(),
+          marker == null ? 0 : Duration.between(marker, finished).toMillis() / 1000.0);
+    }
+  }
+
+  public Summary {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(timings, "timings");
+    dataset = nz(dataset);
+    output = nz(output);
+    stage = nz(stage);
+    reason = nz(reason);
+    jobId = nz(jobId);
+    jobName = nz(jobName);
+    where = nz(where);
+    splits = List.copyOf(splits);
+    strata = List.copyOf(strata);
+    failedChecks = List.copyOf(failedChecks);
+  }
+
+  /** A FAILED summary with nothing but where and why. */
+  public static Summary failed(
+      String runId,
+      String dataset,
+      String output,
+      String stage,
+      String reason,
+      String jobId,
+      String jobName,
+      String where,
+      Timings timings) {
+    return new Summary(
+        runId,
+        dataset,
+        output,
+        FAILED,
+        stage,
+        reason,
+        nz(jobId),
+        nz(jobName),
+        nz(where),
+        List.of(),
+        List.of(),
+        List.of(),
+        timings);
+  }
+
+  /** A summary of a verified output: SUCCEEDED when every check passed. */
+  public static Summary verified(
+      String runId,
+      String dataset,
+      String output,
+      Manifest manifest,
+      OutputVerifier.Report report,
+      String jobId,
+      String jobName,
+      String where,
+      Timings timings) {
+    List<SplitCount> splits = new ArrayList<>();
+    manifest
+        .splits()
+        .forEach((s, t) -> splits.add(new SplitCount(s, t.records(), t.chunks(), t.bytes())));
+    List<StratumCount> strata = new ArrayList<>();
+    for (JsonNode st : manifest.strata()) {
+      for (String s : List.of("train", "val", "test")) {
+        strata.add(
+            new StratumCount(
+                st.path("key").asText(),
+                s,
+                st.path("target").path(s).asDouble(),
+                st.path("achieved").path(s).asLong()));
+      }
+    }
+    boolean ok = report.ok();
+    return new Summary(
+        runId,
+        dataset,
+        output,
+        ok ? SUCCEEDED : FAILED,
+        ok ? "" : "verify",
+        ok ? "" : report.failures().size() + " output checks failed: " + first(report.failures()),
+        nz(jobId),
+        nz(jobName),
+        nz(where),
+        splits,
+        strata,
+        report.failures(),
+        timings);
+  }
+
+  private static String first(List<OutputVerifier.Failure> failures) {
+    return failures.isEmpty()
+        ? ""
+        : failures.get(0).toString() + (failures.size() > 1 ? "; ..." : "");
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  /** Attributes subscribers filter on ({@code attributes.status = "FAILED"}). */
+  public Map<String, String> attributes() {
+    Map<String, String> a = new LinkedHashMap<>();
+    a.put("status", status);
+    a.put("run_id", runId);
+    a.put("dataset", dataset);
+    return a;
+  }
+
+  public byte[] toJson() {
+    ObjectMapper m = new ObjectMapper();
+    ObjectNode root = m.createObjectNode();
+    root.put("schema_version", SCHEMA_VERSION);
+    root.put("run_id", runId);
+    root.put("dataset", dataset);
+    root.put("output", output);
+    root.put("status", status);
+    root.put("stage", stage);
+    root.put("reason", reason);
+    root.put("job_id", jobId);
+    root.put("job_name", jobName);
+    root.put("where", where);
+    long records = 0;
+    long bytes = 0;
+    ArrayNode sp = root.putArray("splits");
+    for (SplitCount s : splits) {
+      ObjectNode o = sp.addObject();
+      o.put("split", s.split());
+      o.put("records", s.records());
+      o.put("chunks", s.chunks());
+      o.put("bytes", s.bytes());
+      records += s.records();
+      bytes += s.bytes();
+    }
+    root.put("total_records", records);
+    root.put("total_bytes", bytes);
+    ArrayNode st = root.putArray("strata");
+    for (StratumCount s : strata) {
+      ObjectNode o = st.addObject();
+      o.put("stratum", s.stratum());
+      o.put("split", s.split());
+      o.put("target", s.target());
+      o.put("achieved", s.achieved());
+    }
+    ArrayNode fc = root.putArray("failed_checks");
+    for (OutputVerifier.Failure f : failedChecks) {
+      ObjectNode o = fc.addObject();
+      o.put("check", f.check());
+      o.put("reason", f.reason());
+    }
+    ObjectNode t = root.putObject("timings");
+    t.put("marker", timings.marker());
+    t.put("launched", timings.launched());
+    t.put("finished", timings.finished());
+    t.put("seconds", timings.seconds());
+    try {
+      return m.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,446 @@
+package dev.splitflow.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
+import com.google.cloud.storage.Storage;
+import dev.splitflow.demo.SyntheticBatch;
+import dev.splitflow.functions.config.LaunchConfig;
+import dev.splitflow.functions.launch.DataflowLauncher;
+import dev.splitflow.functions.launch.LaunchException;
+import dev.splitflow.functions.launch.SplitLauncher;
+import dev.splitflow.functions.runs.RunIds;
+import dev.splitflow.functions.runs.RunState;
+import dev.splitflow.functions.runs.RunStore;
+import dev.splitflow.functions.testing.Events;
+import dev.splitflow.functions.testing.FakeDataflowServer;
+import dev.splitflow.functions.testing.InMemoryGcs;
+import dev.splitflow.functions.testing.MutableClock;
+import dev.splitflow.functions.testing.RecordingPublisher;
+import dev.splitflow.split.IndicesFile;
+import io.cloudevents.CloudEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LaunchSplitFunctionTest {
+  static final Instant T0 = Instant.parse("2026-11-26T08:00:00Z");
+  static final String BUCKET = "data";
+  static final String FOLDER = "datasets/cxr/";
+  static final String MARKER = FOLDER + "_BATCHES_COMPLETE";
+
+  @TempDir Path tmp;
+  private final Storage storage = InMemoryGcs.create();
+  private final MutableClock clock = new MutableClock(T0);
+  private final RecordingPublisher publisher = new RecordingPublisher();
+  private FakeDataflowServer dataflow;
+
+  @BeforeEach
+  void start() throws IOException {
+    dataflow = FakeDataflowServer.start();
+  }
+
+  @AfterEach
+  void stop() {
+    dataflow.close();
+  }
+
+  private Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put(LaunchConfig.PROJECT, "p");
+    env.put(LaunchConfig.REGION, "europe-west4");
+    env.put(LaunchConfig.BUCKET, BUCKET);
+    env.put(LaunchConfig.DATASETS_PREFIX, "datasets/");
+    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/p/topics/summaries");
+    env.put(LaunchConfig.TEMPLATE_SPEC, "gs://tpl/splitflow.json");
+    env.put(LaunchConfig.TEMP_LOCATION, "gs://tpl/temp");
+    env.put(LaunchConfig.STAGING_LOCATION, "gs://tpl/staging");
+    env.put(LaunchConfig.WORKER_SERVICE_ACCOUNT, "workers@p.iam.gserviceaccount.com");
+    env.put(LaunchConfig.DATAFLOW_ENDPOINT, dataflow.rootUrl());
+    return env;
+  }
+
+  private LaunchSplitFunction function(Map<String, String> env, SplitLauncher launcher) {
+    LaunchConfig config = LaunchConfig.fromEnv(env);
+    return new LaunchSplitFunction(
+        config, storage, launcher, publisher, clock, Duration.ofSeconds(10));
+  }
+
+  private LaunchSplitFunction function() throws IOException {
+    LaunchConfig config = LaunchConfig.fromEnv(env());
+    return function(env(), DataflowLauncher.create(config.dataflow(), null));
+  }
+
+  private void batches(String folder, int n, int records) throws IOException {
+    for (int i = 1; i <= n; i++) {
+      Path f = tmp.resolve("b" + i + ".pt");
+      SyntheticBatch.write(f, (long) (i - 1) * records, records, 64, i);
+      storage.create(
+          BlobInfo.newBuilder(BUCKET, folder + "batch_" + i + ".pt").build(),
+          Files.readAllBytes(f));
+    }
+  }
+
+  private Blob marker(String name, String content) {
+    return storage.create(
+        BlobInfo.newBuilder(BUCKET, name).build(), content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private RunState state(Blob marker) throws IOException {
+    String runId = RunIds.runId(BUCKET, marker.getName(), marker.getGeneration());
+    return new RunStore(storage, BUCKET, "_splitflow/runs/").get(runId).orElseThrow().state();
+  }
+
+  private JsonNode onlySummary() {
+    assertEquals(1, publisher.messages().size(), "summaries: " + publisher.messages());
+    return publisher.messages().get(0).body();
+  }
+
+  @Test
+  void aMarkerLaunchesOneJobWithTheTemplateParametersAndComputesTheIndices() throws Exception {
+    batches(FOLDER, 3, 20);
+    Blob m = marker(MARKER, "");
+    function().accept(Events.finalized(m, T0));
+
+    assertEquals(1, dataflow.launches().size());
+    JsonNode p = dataflow.launches().get(0).body().path("launchParameter");
+    String runId = RunIds.runId(BUCKET, MARKER, m.getGeneration());
+    assertEquals(RunIds.jobName(FOLDER, runId), p.path("jobName").asText());
+    assertEquals("gs://tpl/splitflow.json", p.path("containerSpecGcsPath").asText());
+    JsonNode params = p.path("parameters");
+    assertEquals("gs://data/datasets/cxr/", params.path("input").asText());
+    assertEquals("gs://data/datasets/cxr/split/", params.path("output").asText());
+    assertEquals(runId, params.path("runId").asText());
+    assertEquals("42", params.path("seed").asText());
+    assertEquals("50", params.path("chunkSize").asText());
+    assertEquals("view_position,has:clinical_features", params.path("strataFields").asText());
+    assertTrue(params.path("recomputeIndices").isMissingNode());
+    assertEquals(
+        runId, p.path("environment").path("additionalUserLabels").path("splitflow_run").asText());
+
+    Blob indices = storage.get(BlobId.of(BUCKET, FOLDER + "split/" + IndicesFile.FILE_NAME));
+    assertNotNull(indices, "indices written beside the outputs");
+    IndicesFile f =
+        IndicesFile.parse(new String(indices.getContent(), StandardCharsets.UTF_8), "indices");
+    assertEquals(60, f.totals().sum());
+    assertTrue(f.sources().stream().allMatch(s -> s.generation() != null));
+
+    RunState s = state(m);
+    assertEquals(RunState.Status.LAUNCHED, s.status());
+    assertNotNull(s.jobId());
+    assertTrue(s.indices().startsWith("computed"), s.indices());
+    assertTrue(publisher.messages().isEmpty(), "no summary until the job ends");
+  }
+
+  @Test
+  void aBucketNotificationMessageWorksTheSame() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "{\"seed\": 7, \"chunkSize\": 5}");
+    function().accept(Events.notification(m, T0));
+    assertEquals(1, dataflow.launches().size());
+    JsonNode params = dataflow.launches().get(0).body().path("launchParameter").path("parameters");
+    assertEquals("7", params.path("seed").asText());
+    assertEquals("5", params.path("chunkSize").asText());
+  }
+
+  @Test
+  void twentyConcurrentDeliveriesMakeExactlyOneLaunchRequest() throws Exception {
+    batches(FOLDER, 3, 20);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchSplitFunction fn = function();
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      done.add(
+          pool.submit(
+              () -> {
+                go.await();
+                fn.accept(event);
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    assertEquals(1, dataflow.launches().size());
+    assertEquals(RunState.Status.LAUNCHED, state(m).status());
+    assertTrue(publisher.messages().isEmpty());
+  }
+
+  /** A launcher that dies (as a crashed instance would) before the real one is called. */
+  private static SplitLauncher crashingOnce(SplitLauncher real, AtomicInteger calls) {
+    return r -> {
+      if (calls.getAndIncrement() == 0) {
+        throw new Error("simulated crash of the function instance");
+      }
+      return real.launch(r);
+    };
+  }
+
+  @Test
+  void aCrashBetweenClaimAndLaunchThenRedeliveryStillLaunchesExactlyOnce() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchConfig config = LaunchConfig.fromEnv(env());
+    AtomicInteger calls = new AtomicInteger();
+    LaunchSplitFunction fn =
+        function(env(), crashingOnce(DataflowLauncher.create(config.dataflow(), null), calls));
+    assertThrows(Error.class, () -> fn.accept(event));
+    assertEquals(RunState.Status.CLAIMED, state(m).status());
+    assertEquals(0, dataflow.launches().size());
+
+    // A redelivery while the crashed delivery's lease still runs asks to be retried later...
+    LaunchSplitFunction quick =
+        new LaunchSplitFunction(
+            config,
+            storage,
+            crashingOnce(null, new AtomicInteger(1)),
+            publisher,
+            clock,
+            Duration.ZERO);
+    IOException retry = assertThrows(IOException.class, () -> quick.accept(event));
+    assertTrue(
+        retry.getMessage().contains("being launched by another delivery"), retry.getMessage());
+    assertEquals(0, dataflow.launches().size());
+
+    // ...and the one after the lease takes over and launches once.
+    clock.advance(LaunchSplitFunction.CLAIM_LEASE.plusSeconds(1));
+    fn.accept(event);
+    assertEquals(1, dataflow.launches().size());
+    assertEquals(RunState.Status.LAUNCHED, state(m).status());
+    fn.accept(event);
+    assertEquals(1, dataflow.launches().size());
+  }
+
+  @Test
+  void aCrashAfterTheLaunchRequestFindsTheActiveJobInsteadOfStartingASecond() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchConfig config = LaunchConfig.fromEnv(env());
+    DataflowLauncher real = DataflowLauncher.create(config.dataflow(), null);
+    AtomicInteger calls = new AtomicInteger();
+    SplitLauncher launchThenCrash =
+        r -> {
+          var job = real.launch(r);
+          if (calls.getAndIncrement() == 0) {
+            throw new Error("simulated crash after the launch request");
+          }
+          return job;
+        };
+    LaunchSplitFunction fn = function(env(), launchThenCrash);
+    assertThrows(Error.class, () -> fn.accept(event));
+    clock.advance(LaunchSplitFunction.CLAIM_LEASE.plusSeconds(1));
+    fn.accept(event);
+    assertEquals(1, dataflow.jobs().size(), "one job, found by name after HTTP 409");
+    assertEquals(dataflow.jobs().get(0).path("id").asText(), state(m).jobId());
+  }
+
+  @Test
+  void aRetryableDataflowAnswerThrowsAndTheRedeliveryLaunches() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchSplitFunction fn = function();
+    dataflow.enqueueError(503);
+    LaunchException e = assertThrows(LaunchException.class, () -> fn.accept(event));
+    assertTrue(e.retryable());
+    RunState s = state(m);
+    assertEquals(RunState.Status.CLAIMED, s.status());
+    assertFalse(s.lease().isAfter(clock.instant()), "lease released for the redelivery");
+    assertTrue(s.reason().contains("503"), s.reason());
+    assertTrue(publisher.messages().isEmpty());
+
+    fn.accept(event);
+    assertEquals(RunState.Status.LAUNCHED, state(m).status());
+    assertEquals(1, dataflow.jobs().size());
+    assertTrue(publisher.messages().isEmpty());
+  }
+
+  @Test
+  void aPermanentDataflowAnswerEndsInOneFailedSummaryAndNoRetry() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchSplitFunction fn = function();
+    dataflow.enqueueError(403);
+    fn.accept(event);
+    JsonNode s = onlySummary();
+    assertEquals("FAILED", s.path("status").asText());
+    assertEquals("launch", s.path("stage").asText());
+    assertTrue(s.path("reason").asText().contains("403"), s.path("reason").asText());
+    assertEquals("FAILED", publisher.messages().get(0).attributes().get("status"));
+    fn.accept(event);
+    fn.accept(Events.notification(m, T0));
+    assertEquals(1, publisher.messages().size());
+    assertEquals(1, dataflow.launches().size());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"seed\": |not valid JSON",
+        "[1, 2]|expected a JSON object",
+        "{\"train_ratio\": 0.8}|did you mean 'trainRatio'",
+        "{\"trainRatio\": 0.8, \"valRatio\": 0.1, \"testRatio\": 0.2}|sum",
+        "{\"chunkSize\": 0}|chunkSize: expected an integer between 1 and 1000000, found number 0",
+        "{\"expectedBatchCount\": 5}|the marker expects 5 batch files",
+        "{\"strataFields\": [\"view_position\", \"view_position\"]}|listed twice",
+      })
+  void aBadMarkerEndsInOneFailedSummaryAndNoJob(String content, String expected) throws Exception {
+    batches(FOLDER, 3, 10);
+    Blob m = marker(MARKER, content);
+    function().accept(Events.finalized(m, T0));
+    assertEquals(0, dataflow.launches().size());
+    JsonNode s = onlySummary();
+    assertEquals("FAILED", s.path("status").asText());
+    assertEquals("marker", s.path("stage").asText());
+    assertTrue(s.path("reason").asText().contains(expected), s.path("reason").asText());
+    assertTrue(s.path("reason").asText().contains(MARKER), s.path("reason").asText());
+    assertEquals(RunState.Status.FAILED, state(m).status());
+  }
+
+  @Test
+  void aMarkerOutsideTheWatchedPrefixIsRejected() throws Exception {
+    batches("elsewhere/", 2, 10);
+    Blob m = marker("elsewhere/_BATCHES_COMPLETE", "");
+    function().accept(Events.finalized(m, T0));
+    assertEquals(0, dataflow.launches().size());
+    assertTrue(onlySummary().path("reason").asText().contains("outside the watched prefix"));
+  }
+
+  @Test
+  void aFolderWithoutBatchFilesIsRejected() throws Exception {
+    Blob m = marker(MARKER, "");
+    function().accept(Events.finalized(m, T0));
+    assertEquals(0, dataflow.launches().size());
+    assertTrue(onlySummary().path("reason").asText().contains("no batch files"));
+  }
+
+  @Test
+  void aCorruptBatchFileFailsTheRunNamingIt() throws Exception {
+    batches(FOLDER, 3, 10);
+    storage.create(BlobInfo.newBuilder(BUCKET, FOLDER + "batch_2.pt").build(), new byte[100]);
+    Blob m = marker(MARKER, "");
+    function().accept(Events.finalized(m, T0));
+    assertEquals(0, dataflow.launches().size());
+    JsonNode s = onlySummary();
+    assertEquals("indices", s.path("stage").asText());
+    assertTrue(s.path("reason").asText().contains("batch_2.pt"), s.path("reason").asText());
+  }
+
+  @Test
+  void objectsThatAreNotMarkersAreIgnoredWithoutAnyWork() throws Exception {
+    batches(FOLDER, 1, 10);
+    Blob batch = storage.get(BlobId.of(BUCKET, FOLDER + "batch_1.pt"));
+    Blob lookalike = marker(FOLDER + "x_BATCHES_COMPLETE", "");
+    LaunchSplitFunction fn = function();
+    fn.accept(Events.finalized(batch, T0));
+    fn.accept(Events.notification(lookalike, T0));
+    assertEquals(0, dataflow.requests().size());
+    assertTrue(publisher.messages().isEmpty());
+    assertFalse(
+        storage
+            .list(BUCKET, Storage.BlobListOption.prefix("_splitflow/"))
+            .iterateAll()
+            .iterator()
+            .hasNext(),
+        "no run state for ignored objects");
+  }
+
+  @Test
+  void anOldEventIsDroppedAndAStuckRunItLeftEndsFailed() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchSplitFunction fn = function();
+    dataflow.enqueueError(500);
+    assertThrows(LaunchException.class, () -> fn.accept(event));
+    clock.advance(Duration.ofHours(2));
+    fn.accept(event);
+    assertEquals(1, dataflow.launches().size(), "no launch attempt for an event past its age");
+    JsonNode s = onlySummary();
+    assertTrue(s.path("reason").asText().contains("gave up"), s.path("reason").asText());
+    assertTrue(s.path("reason").asText().contains("500"), s.path("reason").asText());
+    fn.accept(event);
+    assertEquals(1, publisher.messages().size());
+  }
+
+  @Test
+  void matchingIndicesAreReusedAndStaleOnesRecomputed() throws Exception {
+    batches(FOLDER, 2, 10);
+    LaunchSplitFunction fn = function();
+    Blob first = marker(MARKER, "");
+    fn.accept(Events.finalized(first, T0));
+    Blob second = marker(MARKER, "");
+    fn.accept(Events.finalized(second, T0));
+    assertTrue(state(second).indices().startsWith("reused"), state(second).indices());
+
+    batches(FOLDER, 3, 10);
+    Blob third = marker(MARKER, "");
+    fn.accept(Events.finalized(third, T0));
+    assertTrue(state(third).indices().startsWith("computed"), state(third).indices());
+    assertTrue(state(third).indices().contains("batch_3.pt: new file"), state(third).indices());
+    assertEquals(3, dataflow.launches().size(), "one job per marker generation");
+  }
+
+  @Test
+  void beyondTheConfiguredSizeTheIndicesAreLeftToThePipeline() throws Exception {
+    batches(FOLDER, 3, 10);
+    Map<String, String> env = env();
+    env.put(LaunchConfig.INDICES_MAX_BATCH_FILES, "2");
+    LaunchConfig config = LaunchConfig.fromEnv(env);
+    LaunchSplitFunction fn = function(env, DataflowLauncher.create(config.dataflow(), null));
+    Blob m = marker(MARKER, "");
+    fn.accept(Events.finalized(m, T0));
+    assertTrue(state(m).indices().startsWith("left to the pipeline"), state(m).indices());
+    assertNull(storage.get(BlobId.of(BUCKET, FOLDER + "split/" + IndicesFile.FILE_NAME)));
+    assertEquals(1, dataflow.launches().size());
+  }
+
+  @Test
+  void aSummaryThatCouldNotBePublishedIsPublishedByTheRedelivery() throws Exception {
+    Blob m = marker(MARKER, "{\"seed\": \"x\"}");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchSplitFunction fn = function();
+    publisher.failNext(1);
+    assertThrows(IOException.class, () -> fn.accept(event));
+    assertTrue(publisher.messages().isEmpty());
+    fn.accept(event);
+    assertEquals("FAILED", onlySummary().path("status").asText());
+    fn.accept(event);
+    assertEquals(1, publisher.messages().size());
+  }
+}

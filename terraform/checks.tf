@@ -1,0 +1,41 @@
+# Rules that relate two or more variables (variable validations may only look at their own
+# variable before Terraform 1.9). They fail the plan with the message below. The same rules are
+# checked again by the functions at start-up (LaunchConfig / Layout).
+
+resource "terraform_data" "settings" {
+  input = {
+    trigger         = var.trigger
+    datasets_prefix = var.datasets_prefix
+    dataset_folders = var.dataset_folders
+    state_prefix    = var.state_prefix
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.trigger != "notification" || length(var.dataset_folders) > 0
+      error_message = "trigger = \"notification\" needs at least one entry in dataset_folders: a bucket notification filters on a fixed prefix, <folder><marker_name>. List the batch folders markers will be dropped into, or use trigger = \"eventarc_direct\"."
+    }
+
+    precondition {
+      condition     = alltrue([for f in var.dataset_folders : startswith(f, var.datasets_prefix)])
+      error_message = "Every entry of dataset_folders must lie under datasets_prefix ('${var.datasets_prefix}'): the launcher rejects markers elsewhere."
+    }
+
+    precondition {
+      condition     = alltrue([for f in var.dataset_folders : !startswith(f, var.state_prefix) && !startswith(var.state_prefix, f)])
+      error_message = "dataset_folders must not overlap state_prefix ('${var.state_prefix}'): run-state objects must never sit in a watched folder."
+    }
+
+    precondition {
+      condition     = var.datasets_prefix == "" || !startswith(var.state_prefix, var.datasets_prefix)
+      error_message = "state_prefix ('${var.state_prefix}') must lie outside datasets_prefix ('${var.datasets_prefix}')."
+    }
+  }
+}
+
+check "data_bucket_public_access" {
+  assert {
+    condition     = var.create_data_bucket || try(data.google_storage_bucket.existing_data[0].public_access_prevention, "") == "enforced"
+    error_message = "The existing data bucket does not enforce public access prevention; consider: gcloud storage buckets update gs://${var.data_bucket_name} --public-access-prevention"
+  }
+}

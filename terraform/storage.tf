@@ -1,0 +1,64 @@
+# The data bucket (batch folders, markers, outputs, run state) and the pipeline bucket (Flex
+# Template spec, Dataflow staging and temp files, function source). Both private: uniform
+# bucket-level access (the IAM conditions in iam.tf need it) and public access prevention.
+
+resource "google_storage_bucket" "data" {
+  count = var.create_data_bucket ? 1 : 0
+
+  project                     = var.project_id
+  name                        = var.data_bucket_name
+  location                    = var.data_bucket_location != "" ? upper(var.data_bucket_location) : upper(var.region)
+  storage_class               = "STANDARD"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = var.force_destroy_buckets
+  labels                      = var.labels
+
+  depends_on = [google_project_service.apis]
+}
+
+data "google_storage_bucket" "existing_data" {
+  count = var.create_data_bucket ? 0 : 1
+
+  name = var.data_bucket_name
+
+  lifecycle {
+    postcondition {
+      condition     = self.uniform_bucket_level_access == true
+      error_message = "The existing data bucket must have uniform bucket-level access: the launcher's, verifier's and workers' write access is limited with IAM conditions, which need it (gcloud storage buckets update gs://BUCKET --uniform-bucket-level-access)."
+    }
+  }
+}
+
+resource "google_storage_bucket" "pipeline" {
+  project                     = var.project_id
+  name                        = var.pipeline_bucket_name != "" ? var.pipeline_bucket_name : "${var.project_id}-${var.name_prefix}-pipeline"
+  location                    = upper(var.region)
+  storage_class               = "STANDARD"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = var.force_destroy_buckets
+  labels                      = var.labels
+
+  lifecycle_rule {
+    condition {
+      age            = var.temp_retention_days
+      matches_prefix = ["temp/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  lifecycle_rule {
+    condition {
+      age            = var.staging_retention_days
+      matches_prefix = ["staging/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}

@@ -1,0 +1,20 @@
+terraform {
+  # >= 1.5: check blocks; variable validations here only refer to their own variable, cross-variable
+  # rules are lifecycle preconditions (see checks.tf).
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.0, < 7.0"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = ">= 6.0, < 7.0"
+    }
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.4, < 3.0"
+    }
+  }
+}
