@@ -92,7 +92,7 @@ public final class SplitPipeline {
     Pipeline p = Pipeline.create(options);
     build(
         p,
-        specs(indices.indices()),
+        specs(indices.indices(), batches),
         output,
         indicesPath,
         plan.chunkNames(),
@@ -170,10 +170,24 @@ public final class SplitPipeline {
     return out;
   }
 
-  static List<BatchSpec> specs(IndicesFile indices) {
+  /**
+   * What each worker reads: the batch files as listed now (the indices record where they were when
+   * computed; a moved folder, or indices computed from Cloud Storage for a local run, must not send
+   * workers to the old place), with the indices' record numbering.
+   */
+  static List<BatchSpec> specs(IndicesFile indices, List<Indices.Found> batches) {
+    Map<String, String> now = new LinkedHashMap<>();
+    for (Indices.Found b : batches) {
+      now.put(b.file(), b.path());
+    }
     List<BatchSpec> out = new ArrayList<>();
     for (SourceFile s : indices.sources()) {
-      out.add(new BatchSpec(s.path(), s.firstIndex(), s.records()));
+      String path = now.get(s.file());
+      if (path == null) {
+        throw new SplitException(
+            s.file() + " is in the indices but not in the input; the indices do not match");
+      }
+      out.add(new BatchSpec(path, s.firstIndex(), s.records()));
     }
     return out;
   }
