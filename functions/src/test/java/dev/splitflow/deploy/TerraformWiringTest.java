@@ -619,7 +619,7 @@ class TerraformWiringTest {
             "gs://b/datasets/x/split/",
             Summary.FAILED,
             "verify",
-            "1 output checks failed",
+            "1 output check failed",
             "2026-01-01_00_00_00-123",
             "splitflow-x",
             "https://console.cloud.google.com/dataflow/jobs/r/j",

@@ -45,7 +45,9 @@ public record RunOptions(
           "expectedBatchCount");
 
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   /**
    * Parses a marker's content: empty (or only whitespace) means no overrides; otherwise one JSON
@@ -190,7 +192,12 @@ public record RunOptions(
         return null;
       }
       if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 1) {
-        throw bad(key, "a number between 0 and 1");
+        throw bad(
+            key,
+            "a number between 0 and 1"
+                + (v.isNumber() && v.asDouble() > 1 && v.asDouble() <= 100
+                    ? " (a share: " + v.asDouble() / 100 + ", not a percentage)"
+                    : ""));
       }
       return v.asDouble();
     }

@@ -153,7 +153,13 @@ public record Summary(
         output,
         ok ? SUCCEEDED : FAILED,
         ok ? "" : "verify",
-        ok ? "" : report.failures().size() + " output checks failed: " + first(report.failures()),
+        ok
+            ? ""
+            : report.failures().size()
+                + (report.failures().size() == 1
+                    ? " output check failed: "
+                    : " output checks failed: ")
+                + first(report.failures()),
         nz(jobId),
         nz(jobName),
         nz(where),

@@ -1,0 +1,647 @@
+package dev.splitflow.functions.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.splitflow.functions.launch.DataflowSettings;
+import dev.splitflow.functions.marker.RunOptions;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class LaunchConfigTest {
+
+  /** Every variable of a cloud deployment, set to valid values. */
+  static Map<String, String> dataflowEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put(LaunchConfig.PROJECT, "my-project");
+    env.put(LaunchConfig.REGION, "europe-west4");
+    env.put(LaunchConfig.BUCKET, "my-data");
+    env.put(LaunchConfig.DATASETS_PREFIX, "datasets/");
+    env.put(LaunchConfig.MARKER_NAME, "_READY");
+    env.put(LaunchConfig.OUTPUT_FOLDER, "out/v1/");
+    env.put(LaunchConfig.STATE_PREFIX, "_splitflow/state/");
+    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/my-project/topics/splitflow-summaries");
+    env.put(LaunchConfig.MAX_EVENT_AGE_SECONDS, "1800");
+    env.put(LaunchConfig.INDICES_MAX_BATCH_FILES, "500");
+    env.put(
+        LaunchConfig.DEFAULT_OPTIONS,
+        "{\"seed\": 7, \"chunkSize\": 100, \"strataFields\": \"view_position\"}");
+    env.put(LaunchConfig.LAUNCHER, "dataflow");
+    env.put(LaunchConfig.TEMPLATE_SPEC, "gs://my-templates/splitflow/spec.json");
+    env.put(LaunchConfig.TEMP_LOCATION, "gs://my-data-temp/temp");
+    env.put(LaunchConfig.STAGING_LOCATION, "gs://my-data-temp/staging/");
+    env.put(
+        LaunchConfig.WORKER_SERVICE_ACCOUNT, "splitflow-worker@my-project.iam.gserviceaccount.com");
+    env.put(LaunchConfig.MAX_WORKERS, "25");
+    env.put(LaunchConfig.MACHINE_TYPE, "n2-highmem-8");
+    env.put(LaunchConfig.PRIVATE_IPS, "false");
+    env.put(
+        LaunchConfig.SUBNETWORK,
+        "https://www.googleapis.com/compute/v1/projects/host/regions/europe-west4/subnetworks/s");
+    return env;
+  }
+
+  /** Only what is required for Dataflow. */
+  static Map<String, String> minimalDataflowEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put(LaunchConfig.PROJECT, "my-project");
+    env.put(LaunchConfig.REGION, "europe-west4");
+    env.put(LaunchConfig.BUCKET, "my-data");
+    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/my-project/topics/summaries");
+    env.put(LaunchConfig.TEMPLATE_SPEC, "gs://my-templates/spec.json");
+    env.put(LaunchConfig.TEMP_LOCATION, "gs://my-data-temp/temp");
+    env.put(LaunchConfig.STAGING_LOCATION, "gs://my-data-temp/staging");
+    env.put(LaunchConfig.WORKER_SERVICE_ACCOUNT, "w@my-project.iam.gserviceaccount.com");
+    return env;
+  }
+
+  static Map<String, String> localEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put(LaunchConfig.PROJECT, "local-project");
+    env.put(LaunchConfig.REGION, "local");
+    env.put(LaunchConfig.BUCKET, "local-bucket");
+    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/local-project/topics/summaries");
+    env.put(LaunchConfig.LAUNCHER, "local");
+    env.put(LaunchConfig.LOCAL_PIPELINE_JAR, "/opt/splitflow/pipeline-all.jar");
+    env.put(LaunchConfig.LOCAL_EVENTS_URL, "http://localhost:8081/");
+    env.put(LaunchConfig.LOCAL_WORK_DIR, "/tmp/sf-work");
+    return env;
+  }
+
+  private static Map<String, String> with(Map<String, String> env, String k, String v) {
+    Map<String, String> m = new HashMap<>(env);
+    if (v == null) {
+      m.remove(k);
+    } else {
+      m.put(k, v);
+    }
+    return m;
+  }
+
+  /** Fails with exactly one problem, which names the variable and mentions the given text. */
+  private static String oneProblem(Map<String, String> env, String variable, String... mentions) {
+    ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(env));
+    assertEquals(1, e.problems().size(), "one problem: " + e.problems());
+    String p = e.problems().get(0);
+    assertTrue(p.contains(variable), "names " + variable + ": " + p);
+    for (String m : mentions) {
+      assertTrue(p.contains(m), "mentions '" + m + "': " + p);
+    }
+    assertTrue(e.getMessage().startsWith("LaunchSplitFunction is misconfigured: "), e.getMessage());
+    assertTrue(e.getMessage().contains(p), e.getMessage());
+    return p;
+  }
+
+  // ---- valid
+
+  @Test
+  void fullDataflowEnv() {
+    LaunchConfig c = LaunchConfig.fromEnv(dataflowEnv());
+    Layout l = c.layout();
+    assertEquals(
+        new Layout(
+            "my-project",
+            "europe-west4",
+            "my-data",
+            "datasets/",
+            "_READY",
+            "out/v1/",
+            "_splitflow/state/"),
+        l);
+    assertEquals("projects/my-project/topics/splitflow-summaries", c.summaryTopic());
+    assertEquals(Duration.ofSeconds(1800), c.maxEventAge());
+    assertEquals(500, c.indicesMaxBatchFiles());
+    assertEquals(7L, c.defaults().seed());
+    assertEquals(100, c.defaults().chunkSize());
+    assertEquals(List.of("view_position"), c.defaults().strataFields());
+    assertNull(c.defaults().trainRatio());
+    assertEquals(LaunchConfig.Launcher.DATAFLOW, c.launcher());
+    assertNull(c.local());
+    DataflowSettings d = c.dataflow();
+    assertEquals("my-project", d.project());
+    assertEquals("europe-west4", d.region());
+    assertEquals("gs://my-templates/splitflow/spec.json", d.templateSpec());
+    assertEquals("gs://my-data-temp/temp", d.tempLocation());
+    assertEquals("gs://my-data-temp/staging/", d.stagingLocation());
+    assertEquals("splitflow-worker@my-project.iam.gserviceaccount.com", d.workerServiceAccount());
+    assertEquals(25, d.maxWorkers());
+    assertEquals("n2-highmem-8", d.machineType());
+    assertFalse(d.privateIps());
+    assertEquals(
+        "https://www.googleapis.com/compute/v1/projects/host/regions/europe-west4/subnetworks/s",
+        d.subnetwork());
+    assertEquals(DataflowSettings.DEFAULT_ROOT_URL, d.rootUrl());
+  }
+
+  @Test
+  void defaultsOfAMinimalDataflowEnv() {
+    LaunchConfig c = LaunchConfig.fromEnv(minimalDataflowEnv());
+    Layout l = c.layout();
+    assertEquals("", l.datasetsPrefix());
+    assertEquals(Layout.DEFAULT_MARKER, l.markerName());
+    assertEquals("_BATCHES_COMPLETE", l.markerName());
+    assertEquals(Layout.DEFAULT_OUTPUT_FOLDER, l.outputFolder());
+    assertEquals(Layout.DEFAULT_STATE_PREFIX, l.statePrefix());
+    assertEquals(Duration.ofHours(1), c.maxEventAge());
+    assertEquals(2000, c.indicesMaxBatchFiles());
+    assertEquals(RunOptions.NONE, c.defaults());
+    assertEquals(LaunchConfig.Launcher.DATAFLOW, c.launcher());
+    DataflowSettings d = c.dataflow();
+    assertEquals(10, d.maxWorkers());
+    assertEquals(LaunchConfig.DEFAULT_MACHINE_TYPE, d.machineType());
+    assertTrue(d.privateIps());
+    assertNull(d.subnetwork());
+    assertEquals("https://dataflow.googleapis.com/", d.rootUrl());
+  }
+
+  @Test
+  void emptyStringsAreUnset() {
+    Map<String, String> env = minimalDataflowEnv();
+    for (String k :
+        List.of(
+            LaunchConfig.DATASETS_PREFIX,
+            LaunchConfig.MARKER_NAME,
+            LaunchConfig.OUTPUT_FOLDER,
+            LaunchConfig.STATE_PREFIX,
+            LaunchConfig.MAX_EVENT_AGE_SECONDS,
+            LaunchConfig.INDICES_MAX_BATCH_FILES,
+            LaunchConfig.DEFAULT_OPTIONS,
+            LaunchConfig.LAUNCHER,
+            LaunchConfig.MAX_WORKERS,
+            LaunchConfig.MACHINE_TYPE,
+            LaunchConfig.PRIVATE_IPS,
+            LaunchConfig.SUBNETWORK,
+            LaunchConfig.DATAFLOW_ENDPOINT,
+            LaunchConfig.LOCAL_PIPELINE_JAR,
+            LaunchConfig.LOCAL_EVENTS_URL,
+            LaunchConfig.LOCAL_WORK_DIR)) {
+      env.put(k, "");
+    }
+    assertEquals(LaunchConfig.fromEnv(minimalDataflowEnv()), LaunchConfig.fromEnv(env));
+    // Blank is empty too.
+    env.replaceAll((k, v) -> v.isEmpty() ? "  " : v);
+    assertEquals(LaunchConfig.fromEnv(minimalDataflowEnv()), LaunchConfig.fromEnv(env));
+  }
+
+  @Test
+  void valuesAreTrimmed() {
+    Map<String, String> env = with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, " 12 ");
+    env.put(LaunchConfig.PROJECT, " my-project\n");
+    LaunchConfig c = LaunchConfig.fromEnv(env);
+    assertEquals(12, c.dataflow().maxWorkers());
+    assertEquals("my-project", c.layout().project());
+  }
+
+  @Test
+  void endpointGetsATrailingSlash() {
+    LaunchConfig c =
+        LaunchConfig.fromEnv(
+            with(minimalDataflowEnv(), LaunchConfig.DATAFLOW_ENDPOINT, "http://127.0.0.1:8089"));
+    assertEquals("http://127.0.0.1:8089/", c.dataflow().rootUrl());
+    LaunchConfig d =
+        LaunchConfig.fromEnv(
+            with(minimalDataflowEnv(), LaunchConfig.DATAFLOW_ENDPOINT, "http://127.0.0.1:8089/"));
+    assertEquals("http://127.0.0.1:8089/", d.dataflow().rootUrl());
+  }
+
+  @Test
+  void booleansIgnoreCase() {
+    assertTrue(
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.PRIVATE_IPS, "TRUE"))
+            .dataflow()
+            .privateIps());
+    assertFalse(
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.PRIVATE_IPS, "False"))
+            .dataflow()
+            .privateIps());
+  }
+
+  @Test
+  void boundsAreInclusive() {
+    assertEquals(
+        1,
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "1"))
+            .dataflow()
+            .maxWorkers());
+    assertEquals(
+        1000,
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "1000"))
+            .dataflow()
+            .maxWorkers());
+    assertEquals(
+        Duration.ofSeconds(60),
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.MAX_EVENT_AGE_SECONDS, "60"))
+            .maxEventAge());
+    assertEquals(
+        0,
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.INDICES_MAX_BATCH_FILES, "0"))
+            .indicesMaxBatchFiles());
+  }
+
+  @Test
+  void localLauncherEnv() {
+    LaunchConfig c = LaunchConfig.fromEnv(localEnv());
+    assertEquals(LaunchConfig.Launcher.LOCAL, c.launcher());
+    assertNull(c.dataflow());
+    assertEquals(
+        new LaunchConfig.LocalSettings(
+            Path.of("/opt/splitflow/pipeline-all.jar"),
+            "http://localhost:8081/",
+            Path.of("/tmp/sf-work")),
+        c.local());
+    assertEquals("local-bucket", c.layout().bucket());
+  }
+
+  @Test
+  void localLauncherDefaultsItsWorkDir() {
+    LaunchConfig c = LaunchConfig.fromEnv(with(localEnv(), LaunchConfig.LOCAL_WORK_DIR, ""));
+    assertEquals(
+        Path.of(System.getProperty("java.io.tmpdir"), "splitflow-local"), c.local().workDir());
+  }
+
+  @Test
+  void localLauncherNeedsItsJarAndUrl() {
+    Map<String, String> env = with(localEnv(), LaunchConfig.LOCAL_PIPELINE_JAR, null);
+    env.remove(LaunchConfig.LOCAL_EVENTS_URL);
+    ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(env));
+    assertEquals(2, e.problems().size(), e.problems().toString());
+    assertTrue(e.problems().get(0).startsWith(LaunchConfig.LOCAL_PIPELINE_JAR + " is not set"));
+    assertTrue(e.problems().get(1).startsWith(LaunchConfig.LOCAL_EVENTS_URL + " is not set"));
+  }
+
+  @Test
+  void localLauncherBadEventsUrl() {
+    oneProblem(
+        with(localEnv(), LaunchConfig.LOCAL_EVENTS_URL, "localhost:8081"),
+        LaunchConfig.LOCAL_EVENTS_URL,
+        "http(s) URL");
+    oneProblem(
+        with(localEnv(), LaunchConfig.LOCAL_EVENTS_URL, "ftp://host/x"),
+        LaunchConfig.LOCAL_EVENTS_URL,
+        "http(s) URL");
+    oneProblem(
+        with(localEnv(), LaunchConfig.LOCAL_EVENTS_URL, "http://bad host/"),
+        LaunchConfig.LOCAL_EVENTS_URL);
+  }
+
+  // ---- missing
+
+  @Test
+  void emptyEnvListsEveryMissingVariable() {
+    ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(Map.of()));
+    List<String> missing = new ArrayList<>();
+    for (String p : e.problems()) {
+      assertTrue(p.contains(" is not set ("), "a 'not set' problem with a hint: " + p);
+      missing.add(p.substring(0, p.indexOf(' ')));
+    }
+    assertEquals(
+        List.of(
+            LaunchConfig.PROJECT,
+            LaunchConfig.REGION,
+            LaunchConfig.BUCKET,
+            LaunchConfig.SUMMARY_TOPIC,
+            LaunchConfig.TEMPLATE_SPEC,
+            LaunchConfig.TEMP_LOCATION,
+            LaunchConfig.STAGING_LOCATION,
+            LaunchConfig.WORKER_SERVICE_ACCOUNT),
+        missing);
+    for (String v : missing) {
+      assertTrue(e.getMessage().contains(v), e.getMessage());
+    }
+  }
+
+  @Test
+  void eachRequiredVariableIsReportedAlone() {
+    for (String v :
+        List.of(
+            LaunchConfig.PROJECT,
+            LaunchConfig.REGION,
+            LaunchConfig.BUCKET,
+            LaunchConfig.SUMMARY_TOPIC,
+            LaunchConfig.TEMPLATE_SPEC,
+            LaunchConfig.TEMP_LOCATION,
+            LaunchConfig.STAGING_LOCATION,
+            LaunchConfig.WORKER_SERVICE_ACCOUNT)) {
+      oneProblem(with(minimalDataflowEnv(), v, null), v, "is not set");
+      oneProblem(with(minimalDataflowEnv(), v, ""), v, "is not set");
+    }
+  }
+
+  @Test
+  void badValuesAreAllReportedTogether() {
+    Map<String, String> env = dataflowEnv();
+    env.put(LaunchConfig.BUCKET, "gs://my-data");
+    env.put(LaunchConfig.MAX_WORKERS, "0");
+    env.put(LaunchConfig.PRIVATE_IPS, "yes");
+    env.put(LaunchConfig.TEMP_LOCATION, "/tmp");
+    ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(env));
+    assertEquals(4, e.problems().size(), e.problems().toString());
+  }
+
+  // ---- bad values
+
+  @Test
+  void bucketWithScheme() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.BUCKET, "gs://my-data"),
+        LaunchConfig.BUCKET,
+        "no gs://",
+        "'gs://my-data'");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.BUCKET, "my-data/datasets"), LaunchConfig.BUCKET);
+    oneProblem(with(minimalDataflowEnv(), LaunchConfig.BUCKET, "My-Data"), LaunchConfig.BUCKET);
+  }
+
+  @Test
+  void prefixWithoutTrailingSlash() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DATASETS_PREFIX, "datasets"),
+        LaunchConfig.DATASETS_PREFIX,
+        "ending in '/'");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DATASETS_PREFIX, "/datasets/"),
+        LaunchConfig.DATASETS_PREFIX,
+        "no leading '/'");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.OUTPUT_FOLDER, "split"),
+        LaunchConfig.OUTPUT_FOLDER);
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.STATE_PREFIX, "_splitflow/runs"),
+        LaunchConfig.STATE_PREFIX);
+  }
+
+  @Test
+  void markerNameWithSlash() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MARKER_NAME, "done/_BATCHES_COMPLETE"),
+        LaunchConfig.MARKER_NAME,
+        "without '/'");
+  }
+
+  @Test
+  void maxWorkersOutOfRange() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "0"),
+        LaunchConfig.MAX_WORKERS,
+        "between 1 and 1000",
+        "got 0");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "1001"),
+        LaunchConfig.MAX_WORKERS,
+        "between 1 and 1000",
+        "got 1001");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "ten"),
+        LaunchConfig.MAX_WORKERS,
+        "an integer",
+        "'ten'");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "99999999999"),
+        LaunchConfig.MAX_WORKERS);
+  }
+
+  @Test
+  void otherNumbersOutOfRange() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MAX_EVENT_AGE_SECONDS, "59"),
+        LaunchConfig.MAX_EVENT_AGE_SECONDS,
+        "between 60 and 604800");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.MAX_EVENT_AGE_SECONDS, "1h"),
+        LaunchConfig.MAX_EVENT_AGE_SECONDS,
+        "a number of seconds");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.INDICES_MAX_BATCH_FILES, "-1"),
+        LaunchConfig.INDICES_MAX_BATCH_FILES);
+  }
+
+  @Test
+  void badBoolean() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.PRIVATE_IPS, "yes"),
+        LaunchConfig.PRIVATE_IPS,
+        "true or false",
+        "'yes'");
+    oneProblem(with(minimalDataflowEnv(), LaunchConfig.PRIVATE_IPS, "1"), LaunchConfig.PRIVATE_IPS);
+  }
+
+  @Test
+  void badTopic() {
+    for (String t :
+        List.of(
+            "splitflow-summaries",
+            "projects/p/topics/",
+            "projects/p/subscriptions/s",
+            "//pubsub.googleapis.com/projects/p/topics/t",
+            "projects/p/topics/t/extra")) {
+      oneProblem(
+          with(minimalDataflowEnv(), LaunchConfig.SUMMARY_TOPIC, t),
+          LaunchConfig.SUMMARY_TOPIC,
+          "projects/PROJECT/topics/TOPIC");
+    }
+  }
+
+  @Test
+  void badGcsUris() {
+    for (String v :
+        List.of(
+            LaunchConfig.TEMPLATE_SPEC,
+            LaunchConfig.TEMP_LOCATION,
+            LaunchConfig.STAGING_LOCATION)) {
+      for (String uri :
+          List.of(
+              "my-templates/spec.json",
+              "gs:/my-templates/spec.json",
+              "https://storage.googleapis.com/b/o",
+              "gs://",
+              "gs://UPPER/x",
+              "/tmp/x")) {
+        oneProblem(with(minimalDataflowEnv(), v, uri), v, "gs://bucket/path URI", uri);
+      }
+    }
+  }
+
+  @Test
+  void badServiceAccount() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.WORKER_SERVICE_ACCOUNT, "worker"),
+        LaunchConfig.WORKER_SERVICE_ACCOUNT,
+        "service account e-mail");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.WORKER_SERVICE_ACCOUNT, "me@gmail.com"),
+        LaunchConfig.WORKER_SERVICE_ACCOUNT);
+  }
+
+  @Test
+  void badEndpoint() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DATAFLOW_ENDPOINT, "dataflow.googleapis.com"),
+        LaunchConfig.DATAFLOW_ENDPOINT,
+        "http(s) URL");
+  }
+
+  @Test
+  void defaultOptionsInvalidJson() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{seed: 7}"),
+        LaunchConfig.DEFAULT_OPTIONS,
+        "not valid JSON",
+        "line 1");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{\"train_ratio\": 0.5}"),
+        LaunchConfig.DEFAULT_OPTIONS,
+        "did you mean 'trainRatio'");
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{\"chunkSize\": 0}"),
+        LaunchConfig.DEFAULT_OPTIONS,
+        "chunkSize");
+  }
+
+  @Test
+  void defaultOptionsWithExpectedBatchCount() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{\"expectedBatchCount\": 10}"),
+        LaunchConfig.DEFAULT_OPTIONS,
+        "expectedBatchCount belongs in a marker");
+  }
+
+  @Test
+  void unknownLauncher() {
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.LAUNCHER, "kubernetes"),
+        LaunchConfig.LAUNCHER,
+        "dataflow or local",
+        "'kubernetes'");
+    // Case matters: Terraform writes it lowercase.
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.LAUNCHER, "Dataflow"), LaunchConfig.LAUNCHER);
+  }
+
+  @Test
+  void statePrefixInsideDatasetsPrefix() {
+    Map<String, String> env = with(minimalDataflowEnv(), LaunchConfig.DATASETS_PREFIX, "data/");
+    env.put(LaunchConfig.STATE_PREFIX, "data/_splitflow/");
+    oneProblem(env, LaunchConfig.STATE_PREFIX, "must lie outside", "'data/'");
+    env.put(LaunchConfig.STATE_PREFIX, "data/");
+    oneProblem(env, LaunchConfig.STATE_PREFIX, "must lie outside");
+    env.put(LaunchConfig.STATE_PREFIX, "data2/");
+    assertEquals("data2/", LaunchConfig.fromEnv(env).layout().statePrefix());
+  }
+
+  @Test
+  void datasetsPrefixInsideStatePrefix() {
+    // Every marker would lie in the state area and be ignored as not watched.
+    Map<String, String> env = with(minimalDataflowEnv(), LaunchConfig.STATE_PREFIX, "_splitflow/");
+    env.put(LaunchConfig.DATASETS_PREFIX, "_splitflow/data/");
+    oneProblem(env, LaunchConfig.DATASETS_PREFIX, "must lie outside", "'_splitflow/'");
+  }
+
+  @Test
+  void outputFolderCannotBeEmptyOrRoot() {
+    // "" is unset, so the default applies; "/" is a bad prefix.
+    assertEquals(
+        Layout.DEFAULT_OUTPUT_FOLDER,
+        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.OUTPUT_FOLDER, ""))
+            .layout()
+            .outputFolder());
+    oneProblem(
+        with(minimalDataflowEnv(), LaunchConfig.OUTPUT_FOLDER, "/"), LaunchConfig.OUTPUT_FOLDER);
+  }
+
+  // ---- variables
+
+  /** The values of the public static final String SPLITFLOW_* constants of a class. */
+  static Set<String> variableConstants(Class<?> c) throws IllegalAccessException {
+    Set<String> out = new LinkedHashSet<>();
+    for (Field f : c.getDeclaredFields()) {
+      int m = f.getModifiers();
+      if (Modifier.isPublic(m)
+          && Modifier.isStatic(m)
+          && Modifier.isFinal(m)
+          && f.getType() == String.class) {
+        String v = (String) f.get(null);
+        if (v.startsWith("SPLITFLOW_")) {
+          out.add(v);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void everyVariableIsDeployedOrLocal() throws Exception {
+    Set<String> vars = variableConstants(LaunchConfig.class);
+    assertTrue(vars.size() >= 24, vars.toString());
+    for (String v : vars) {
+      assertTrue(
+          LaunchConfig.DEPLOYED_VARIABLES.contains(v) ^ LaunchConfig.LOCAL_VARIABLES.contains(v),
+          v + " is in exactly one of DEPLOYED_VARIABLES and LOCAL_VARIABLES");
+    }
+    Set<String> listed = new LinkedHashSet<>(LaunchConfig.DEPLOYED_VARIABLES);
+    listed.addAll(LaunchConfig.LOCAL_VARIABLES);
+    assertEquals(vars, listed, "the lists hold only the class's constants");
+    assertEquals(
+        LaunchConfig.DEPLOYED_VARIABLES.size(),
+        Set.copyOf(LaunchConfig.DEPLOYED_VARIABLES).size(),
+        "no duplicates");
+  }
+
+  /** A map that records which keys were looked up. */
+  static final class RecordingMap extends HashMap<String, String> {
+    final Set<String> read = new LinkedHashSet<>();
+
+    RecordingMap(Map<String, String> m) {
+      super(m);
+    }
+
+    @Override
+    public String get(Object key) {
+      read.add((String) key);
+      return super.get(key);
+    }
+
+    @Override
+    public String getOrDefault(Object key, String d) {
+      read.add((String) key);
+      return super.getOrDefault(key, d);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      read.add((String) key);
+      return super.containsKey(key);
+    }
+  }
+
+  @Test
+  void everyVariableReadIsListed() {
+    RecordingMap dataflow = new RecordingMap(dataflowEnv());
+    LaunchConfig.fromEnv(dataflow);
+    for (String v : dataflow.read) {
+      assertTrue(
+          LaunchConfig.DEPLOYED_VARIABLES.contains(v) || LaunchConfig.LOCAL_VARIABLES.contains(v),
+          "read but not listed: " + v);
+    }
+    assertTrue(
+        dataflow.read.containsAll(LaunchConfig.DEPLOYED_VARIABLES), dataflow.read.toString());
+    RecordingMap local = new RecordingMap(localEnv());
+    LaunchConfig.fromEnv(local);
+    for (String v : local.read) {
+      assertTrue(
+          LaunchConfig.DEPLOYED_VARIABLES.contains(v) || LaunchConfig.LOCAL_VARIABLES.contains(v),
+          "read but not listed: " + v);
+    }
+  }
+}
