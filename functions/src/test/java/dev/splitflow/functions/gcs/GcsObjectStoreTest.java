@@ -143,4 +143,25 @@ class GcsObjectStoreTest {
       assertEquals(records, PtFile.open(ch, "batch_7.pt").records().size());
     }
   }
+
+  /** Reading a large batch's records costs its directory and data.pkl, not its tensor bytes. */
+  @Test
+  void aLargeBatchIsOpenedWithAFewSmallRangedReads() throws IOException {
+    Path f = dir.resolve("batch_1.pt");
+    SyntheticBatch.write(f, 0, 100, 512 * 1024, 1);
+    long size = Files.size(f);
+    put("big/batch_1.pt", Files.readAllBytes(f));
+    Files.delete(f);
+    GcsObjectStore store = new GcsObjectStore(storage, "data", "", new ReadStats());
+    try (SeekableByteChannel ch = store.open("big/batch_1.pt")) {
+      assertEquals(100, PtFile.open(ch, "batch_1.pt").records().size());
+    }
+    System.out.printf(
+        "a %,d-byte batch of 100 records: %d ranged reads, %,d bytes%n",
+        size, store.stats().requests(), store.stats().bytes());
+    assertTrue(size > 50_000_000, "batch size " + size);
+    assertTrue(store.stats().requests() <= 3, "ranged reads: " + store.stats().requests());
+    assertTrue(
+        store.stats().bytes() <= 2L * RangedReadChannel.BLOCK, "bytes: " + store.stats().bytes());
+  }
 }
