@@ -46,6 +46,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,15 +152,29 @@ class EndToEndIT {
             launchConfig,
             storage,
             counting,
-            PubSubSummaryPublisher.create(launchConfig.summaryTopic(), env),
+            publisher(launchConfig.summaryTopic(), env),
             Clock.systemUTC(),
             Duration.ofSeconds(60));
     VerifyTarget.delegate =
         new VerifySplitFunction(
             VerifyConfig.fromEnv(env),
             storage,
-            PubSubSummaryPublisher.create(launchConfig.summaryTopic(), env),
+            publisher(launchConfig.summaryTopic(), env),
             Clock.systemUTC());
+  }
+
+  private final List<PubSubSummaryPublisher> publishers = new ArrayList<>();
+
+  private PubSubSummaryPublisher publisher(String topic, Map<String, String> env)
+      throws IOException {
+    PubSubSummaryPublisher p = PubSubSummaryPublisher.create(topic, env);
+    publishers.add(p);
+    return p;
+  }
+
+  @AfterEach
+  void closePublishers() {
+    publishers.forEach(PubSubSummaryPublisher::close);
   }
 
   @BeforeEach
