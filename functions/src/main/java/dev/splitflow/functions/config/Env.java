@@ -101,7 +101,8 @@ final class Env {
   /** {@code projects/P/topics/T}. */
   String topic(String name) {
     String v = required(name, "the Pub/Sub topic summaries go to, projects/PROJECT/topics/TOPIC");
-    if (v != null && !v.matches("projects/[^/]+/topics/[^/]+")) {
+    // Pub/Sub's rule for topic ids: a letter, then 2 to 254 of these characters.
+    if (v != null && !v.matches("projects/[^/\\s]+/topics/[A-Za-z][-A-Za-z0-9._~%+]{2,254}")) {
       problems.add(name + " must look like projects/PROJECT/topics/TOPIC, got '" + v + "'");
     }
     return v;

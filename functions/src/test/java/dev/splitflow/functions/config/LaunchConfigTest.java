@@ -445,7 +445,9 @@ class LaunchConfigTest {
             "projects/p/topics/",
             "projects/p/subscriptions/s",
             "//pubsub.googleapis.com/projects/p/topics/t",
-            "projects/p/topics/t/extra")) {
+            "projects/p/topics/t/extra",
+            "projects/p/topics/s",
+            "projects/p/topics/1summaries")) {
       oneProblem(
           with(minimalDataflowEnv(), LaunchConfig.SUMMARY_TOPIC, t),
           LaunchConfig.SUMMARY_TOPIC,
