@@ -147,7 +147,20 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
       giveUp(runId, o, age);
       return;
     }
-    Optional<RunStore.Versioned> claimed = claim(runId, o, folder.get());
+    Optional<RunStore.Versioned> claimed;
+    try {
+      claimed = claim(runId, o, folder.get());
+    } catch (IOException e) {
+      if (e instanceof RetryLater
+          || Gcs.retryable(e)
+          || !(e.getCause() instanceof com.google.cloud.storage.StorageException)) {
+        throw e;
+      }
+      // The run state cannot be written (typically 403: a missing grant). Without it there is no
+      // exactly-once, so say so now, on every delivery, rather than retry for nothing.
+      unclaimable(runId, o, folder.get(), e);
+      return;
+    }
     if (claimed.isEmpty()) {
       return;
     }
@@ -354,7 +367,37 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
         throw e;
       }
       fail(v, stage, e.getMessage());
+    } catch (RuntimeException e) {
+      release(v, e);
+      throw e;
     }
+  }
+
+  private void unclaimable(String runId, ObjectEvent o, String folder, IOException e)
+      throws IOException {
+    String reason =
+        "cannot record the run in "
+            + runs.uri(runId)
+            + ": "
+            + e.getMessage()
+            + ". The launch function's service account needs write access to "
+            + layout.uri(layout.statePrefix())
+            + " ("
+            + LaunchConfig.STATE_PREFIX
+            + "); then write the marker again.";
+    log.error(runId, "run FAILED at launch: " + reason);
+    Summary summary =
+        Summary.failed(
+            runId,
+            layout.uri(folder),
+            layout.uri(layout.outputPrefix(folder)),
+            "launch",
+            reason,
+            null,
+            RunIds.jobName(folder, runId),
+            null,
+            Summary.Timings.of(o.time(), null, now()));
+    publisher.publish(summary.toJson(), summary.attributes());
   }
 
   private RunOptions readMarker(ObjectEvent o) throws IOException {

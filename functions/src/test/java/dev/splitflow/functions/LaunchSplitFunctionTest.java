@@ -12,6 +12,7 @@ import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.contrib.nio.testing.GcsSemanticsRpc;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.functions.config.LaunchConfig;
 import dev.splitflow.functions.launch.DataflowLauncher;
@@ -56,7 +57,8 @@ class LaunchSplitFunctionTest {
   static final String MARKER = FOLDER + "_BATCHES_COMPLETE";
 
   @TempDir Path tmp;
-  private final Storage storage = InMemoryGcs.create();
+  private final GcsSemanticsRpc gcs = new GcsSemanticsRpc();
+  private final Storage storage = InMemoryGcs.create(gcs);
   private final MutableClock clock = new MutableClock(T0);
   private final RecordingPublisher publisher = new RecordingPublisher();
   private FakeDataflowServer dataflow;
@@ -442,5 +444,44 @@ class LaunchSplitFunctionTest {
     assertEquals("FAILED", onlySummary().path("status").asText());
     fn.accept(event);
     assertEquals(1, publisher.messages().size());
+  }
+
+  @Test
+  void aRunStateThatCannotBeWrittenIsReportedAtOnceInsteadOfRetried() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    gcs.denyWrites("_splitflow/");
+    function().accept(Events.finalized(m, T0));
+    assertEquals(0, dataflow.launches().size());
+    JsonNode s = onlySummary();
+    assertEquals("FAILED", s.path("status").asText());
+    assertTrue(s.path("reason").asText().contains("403"), s.path("reason").asText());
+    assertTrue(
+        s.path("reason").asText().contains("needs write access to gs://data/_splitflow/runs/"),
+        s.path("reason").asText());
+  }
+
+  @Test
+  void anUnexpectedErrorReleasesTheClaimForTheRedelivery() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "");
+    CloudEvent event = Events.finalized(m, T0);
+    LaunchConfig config = LaunchConfig.fromEnv(env());
+    DataflowLauncher real = DataflowLauncher.create(config.dataflow(), null);
+    AtomicInteger calls = new AtomicInteger();
+    SplitLauncher buggy =
+        r -> {
+          if (calls.getAndIncrement() == 0) {
+            throw new IllegalStateException("a bug");
+          }
+          return real.launch(r);
+        };
+    LaunchSplitFunction fn = function(env(), buggy);
+    assertThrows(IllegalStateException.class, () -> fn.accept(event));
+    RunState s = state(m);
+    assertEquals(RunState.Status.CLAIMED, s.status());
+    assertEquals("a bug", s.reason());
+    fn.accept(event);
+    assertEquals(RunState.Status.LAUNCHED, state(m).status());
   }
 }

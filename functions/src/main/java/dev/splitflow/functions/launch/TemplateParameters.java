@@ -39,9 +39,9 @@ public final class TemplateParameters {
     p.put(INPUT, inputFolderUri);
     p.put(OUTPUT, outputFolderUri);
     p.put(RUN_ID, runId);
-    p.put("trainRatio", Double.toString(c.ratios().train()));
-    p.put("valRatio", Double.toString(c.ratios().val()));
-    p.put("testRatio", Double.toString(c.ratios().test()));
+    p.put("trainRatio", decimal(c.ratios().train()));
+    p.put("valRatio", decimal(c.ratios().val()));
+    p.put("testRatio", decimal(c.ratios().test()));
     p.put("seed", Long.toString(c.seed()));
     p.put("chunkSize", Integer.toString(c.chunkSize()));
     p.put("strataFields", String.join(",", c.strataFields()));
@@ -49,5 +49,10 @@ public final class TemplateParameters {
       p.put("groupBy", c.groupBy());
     }
     return p;
+  }
+
+  /** Plain decimal notation: metadata.json's pattern (and a person) reject 1.0E-4. */
+  static String decimal(double share) {
+    return java.math.BigDecimal.valueOf(share).stripTrailingZeros().toPlainString();
   }
 }

@@ -103,7 +103,7 @@ public record RunOptions(
             f.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE),
             f.intOrNull("chunkSize", 1, 1_000_000),
             f.strings("strataFields"),
-            f.text("groupBy"),
+            f.groupBy("groupBy"),
             f.intOrNull("expectedBatchCount", 1, 1_000_000));
     boolean anyRatio = o.trainRatio != null || o.valRatio != null || o.testRatio != null;
     boolean allRatios = o.trainRatio != null && o.valRatio != null && o.testRatio != null;
@@ -226,6 +226,18 @@ public record RunOptions(
         throw bad(key, "an integer between " + min + " and " + max);
       }
       return v.asInt();
+    }
+
+    /** A field name, or "" for none (so a marker can turn off a deployment's default). */
+    String groupBy(String key) {
+      JsonNode v = get(key);
+      if (v == null) {
+        return null;
+      }
+      if (v.isTextual() && v.asText().isEmpty()) {
+        return "";
+      }
+      return text(key);
     }
 
     String text(String key) {

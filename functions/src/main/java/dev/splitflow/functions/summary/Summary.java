@@ -63,7 +63,7 @@ public record Summary(
   /**
    * ISO-8601 instants ("" when unknown) and the seconds from marker to this summary.
    *
-   * @param marker when the marker was written
+   * @param marker when the run started: its marker was claimed (seconds after it was written)
    * @param launched when the job was launched
    * @param finished when this summary was made
    */

@@ -233,7 +233,7 @@ class RunOptionsTest {
   @Test
   void groupByErrors() {
     rejected("{\"groupBy\": \"  \"}", "groupBy: expected a field name");
-    rejected("{\"groupBy\": \"\"}", "groupBy: expected a field name");
+    // "" is allowed: it turns off a deployment's default group field.
     rejected("{\"groupBy\": 5}", "groupBy: expected a field name, found number 5");
   }
 
@@ -378,5 +378,13 @@ class RunOptionsTest {
         "{\"trainRatio\": 70, \"valRatio\": 15, \"testRatio\": 15}",
         "trainRatio",
         "(a share: 0.7, not a percentage)");
+  }
+
+  @Test
+  void anEmptyGroupByTurnsOffTheDeploymentsDefault() {
+    RunOptions defaults = parse("{\"groupBy\": \"subject_id\"}");
+    RunOptions marker = parse("{\"groupBy\": \"\"}");
+    assertEquals("subject_id", RunOptions.NONE.over(defaults).resolve().groupBy());
+    assertEquals(null, marker.over(defaults).resolve().groupBy());
   }
 }

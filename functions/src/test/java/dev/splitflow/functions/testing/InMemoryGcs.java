@@ -15,7 +15,11 @@ public final class InMemoryGcs {
   private InMemoryGcs() {}
 
   public static Storage create() {
-    GcsSemanticsRpc rpc = new GcsSemanticsRpc();
+    return create(new GcsSemanticsRpc());
+  }
+
+  /** Over a given store, e.g. one told to {@link GcsSemanticsRpc#denyWrites deny writes}. */
+  public static Storage create(GcsSemanticsRpc rpc) {
     return StorageOptions.newBuilder()
         .setProjectId("splitflow-test")
         .setCredentials(NoCredentials.getInstance())

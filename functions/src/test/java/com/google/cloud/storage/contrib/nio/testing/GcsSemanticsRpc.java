@@ -33,8 +33,15 @@ public final class GcsSemanticsRpc extends FakeStorageRpc {
   /** The generation this class last assigned per key, to spot writes made by the HTTP path. */
   private final Map<String, Long> assigned = new HashMap<>();
 
+  /** Object-name prefixes writes to which are refused with 403, as a missing IAM grant would. */
+  private final java.util.Set<String> denied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public GcsSemanticsRpc() {
     super(false);
+  }
+
+  public void denyWrites(String objectPrefix) {
+    denied.add(objectPrefix);
   }
 
   private static String key(String bucket, String name) {
@@ -49,6 +56,15 @@ public final class GcsSemanticsRpc extends FakeStorageRpc {
   public synchronized StorageObject create(
       StorageObject object, InputStream content, Map<StorageRpc.Option, ?> options) {
     fixUp();
+    for (String prefix : denied) {
+      if (object.getName().startsWith(prefix)) {
+        throw new StorageException(
+            403,
+            "splitflow-launch@p.iam.gserviceaccount.com does not have storage.objects.create"
+                + " access to the Google Cloud Storage object. Permission 'storage.objects.create'"
+                + " denied on resource (or it may not exist).");
+      }
+    }
     String k = key(object);
     check(k, options);
     byte[] bytes;
