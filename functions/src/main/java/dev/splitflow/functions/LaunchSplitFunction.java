@@ -205,25 +205,19 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
       throws IOException, InterruptedException {
     Instant now = now();
     RunState initial =
-        new RunState(
-            runId,
-            o.bucket(),
-            o.name(),
-            o.generation(),
-            folder,
-            layout.outputPrefix(folder),
-            RunState.Status.CLAIMED,
-            now.plus(CLAIM_LEASE),
-            RunIds.jobName(folder, runId),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            now,
-            null,
-            now);
+        RunState.builder()
+            .runId(runId)
+            .bucket(o.bucket())
+            .marker(o.name())
+            .markerGeneration(o.generation())
+            .dataset(folder)
+            .output(layout.outputPrefix(folder))
+            .status(RunState.Status.CLAIMED)
+            .lease(now.plus(CLAIM_LEASE))
+            .jobName(RunIds.jobName(folder, runId))
+            .claimedAt(now)
+            .updatedAt(now)
+            .build();
     // Real time, not the clock: the wait is for another delivery to make progress.
     long waitUntil = System.nanoTime() + duplicateWait.toNanos();
     while (true) {
@@ -507,28 +501,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
   /** Before throwing for a retry: let the redelivery take over at once, and keep the error. */
   private void release(RunStore.Versioned v, Exception e) {
     try {
-      RunState s = v.state();
-      runs.replace(
-          v,
-          new RunState(
-              s.runId(),
-              s.bucket(),
-              s.marker(),
-              s.markerGeneration(),
-              s.dataset(),
-              s.output(),
-              RunState.Status.CLAIMED,
-              now(),
-              s.jobName(),
-              s.jobId(),
-              s.jobWhere(),
-              s.indices(),
-              null,
-              e.getMessage(),
-              s.summary(),
-              s.claimedAt(),
-              s.launchedAt(),
-              now()));
+      runs.replace(v, v.state().released(e.getMessage(), now()));
     } catch (IOException | RuntimeException ignored) {
       // The lease runs out by itself.
     }

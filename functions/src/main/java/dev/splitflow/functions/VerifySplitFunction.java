@@ -236,25 +236,17 @@ public final class VerifySplitFunction implements CloudEventsFunction {
       RunStore.Versioned v;
       if (current.isEmpty()) {
         RunState fresh =
-            new RunState(
-                runId,
-                layout.bucket(),
-                null,
-                0,
-                folder,
-                output,
-                RunState.Status.LAUNCHED,
-                null,
-                job == null ? null : job.jobName(),
-                job == null ? null : job.jobId(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                now,
-                null,
-                now);
+            RunState.builder()
+                .runId(runId)
+                .bucket(layout.bucket())
+                .dataset(folder)
+                .output(output)
+                .status(RunState.Status.LAUNCHED)
+                .jobName(job == null ? null : job.jobName())
+                .jobId(job == null ? null : job.jobId())
+                .claimedAt(now)
+                .updatedAt(now)
+                .build();
         Optional<RunStore.Versioned> created = runs.create(fresh);
         if (created.isEmpty()) {
           continue;
