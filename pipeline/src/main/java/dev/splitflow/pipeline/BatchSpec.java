@@ -1,6 +1,4 @@
 package dev.splitflow.pipeline;
 
-import java.io.Serializable;
-
 /** One batch file as the pipeline reads it: where, and the global index of its first record. */
-public record BatchSpec(String path, long firstIndex, long records) implements Serializable {}
+public record BatchSpec(String path, long firstIndex, long records) {}

@@ -7,7 +7,6 @@ import dev.splitflow.pt.RecordCodec;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -36,7 +35,7 @@ final class ReadRecordRefs
   public PCollection<KV<String, RecordRef>> expand(PCollection<BatchSpec> batches) {
     return batches
         .apply("EncodeRecords", ParDo.of(new EncodeFn(indices)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RecordRef.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.RecordRefCoder.of()));
   }
 
   private static final class EncodeFn extends DoFn<BatchSpec, KV<String, RecordRef>> {

@@ -1,11 +1,8 @@
 package dev.splitflow.pipeline;
 
-import java.io.Serializable;
-
 /**
  * What the pipeline shuffles for one record: its place in its chunk, its global index, its batch
  * file, and the record encoded with its tensors as references into that file ({@code RecordCodec}),
  * a few hundred bytes however large its images are.
  */
-public record RecordRef(int position, long globalIndex, String batch, byte[] encoded)
-    implements Serializable {}
+public record RecordRef(int position, long globalIndex, String batch, byte[] encoded) {}

@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -40,7 +39,7 @@ final class WriteChunks
   public PCollection<ChunkInfo> expand(PCollection<KV<String, Iterable<RecordRef>>> chunks) {
     return chunks
         .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, chunkSize)))
-        .setCoder(SerializableCoder.of(ChunkInfo.class));
+        .setCoder(ElementCoders.ChunkInfoCoder.of());
   }
 
   private static final java.util.logging.Logger LOG =
