@@ -17,12 +17,15 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * A context class loader for command-line runs that hides two option registrars the DirectRunner
- * never uses: the Dataflow runner's and the Google Cloud IO connectors' (BigQuery, Pub/Sub,
- * Spanner, ...). Beam's {@code PipelineOptionsFactory} validates every registered options interface
- * against every other on first use, in cold reflection code: with those two it took 2.6 s of each
- * {@code ./splitflow} run on the build machine, without them 1.5 s (docs/performance.md). The GCP
- * core options stay registered, so {@code gs://} paths and their flags keep working.
+ * A context class loader for command-line runs that hides the option registrars the DirectRunner
+ * never reads flags for: the Dataflow runner's, the Google Cloud IO connectors' (BigQuery, Pub/Sub,
+ * Spanner, ...) and the portable runners' (Docker and remote environments, cross-language
+ * expansion). Beam's {@code PipelineOptionsFactory} validates every registered options interface
+ * against every other on first use, in cold reflection code: with all of them that took 2.6 s of
+ * each {@code ./splitflow} run on the build machine, without these about 1.2 s
+ * (docs/performance.md). An interface Beam asks for later ({@code options.as(...)}) is still
+ * validated then; only command-line flags of hidden interfaces are refused. The GCP core options
+ * stay registered, so {@code gs://} paths and their flags keep working.
  */
 final class DirectRunnerOptionsLoader extends ClassLoader {
   static final String SERVICES =
@@ -30,7 +33,10 @@ final class DirectRunnerOptionsLoader extends ClassLoader {
   static final Set<String> HIDDEN =
       Set.of(
           "org.apache.beam.runners.dataflow.DataflowPipelineRegistrar$Options",
-          "org.apache.beam.sdk.io.gcp.common.GcpIoPipelineOptionsRegistrar");
+          "org.apache.beam.sdk.io.gcp.common.GcpIoPipelineOptionsRegistrar",
+          "org.apache.beam.sdk.options.ManualDockerEnvironmentOptions$Options",
+          "org.apache.beam.sdk.options.RemoteEnvironmentOptions$Options",
+          "org.apache.beam.sdk.util.construction.ExternalTranslationOptionsRegistrar");
 
   DirectRunnerOptionsLoader(ClassLoader parent) {
     super(parent);

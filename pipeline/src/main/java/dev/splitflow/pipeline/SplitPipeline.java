@@ -13,14 +13,17 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The split: batch files in, stratified chunk files, indices and manifest out. {@link #main} parses
@@ -92,6 +95,7 @@ public final class SplitPipeline {
     build(
         p,
         specs(indices.indices(), batches),
+        spreadsBatches(options),
         output,
         indicesPath,
         plan.chunkNames(),
@@ -107,19 +111,32 @@ public final class SplitPipeline {
     return (System.nanoTime() - since) / 1_000_000;
   }
 
+  /**
+   * Whether to spread the batch files over workers before reading their metadata. On Dataflow a
+   * Create of a few hundred small elements stays one bundle on one worker, which would then read
+   * every batch file's {@code data.pkl} alone. The DirectRunner already runs the stage on its own
+   * threads, and there the extra shuffle cost 1 to 2 s per run (docs/performance.md).
+   */
+  static boolean spreadsBatches(PipelineOptions options) {
+    return !DirectRunner.class.isAssignableFrom(options.getRunner());
+  }
+
   /** The pipeline graph, given what the driver prepared. */
   static void build(
       Pipeline p,
       List<BatchSpec> batches,
+      boolean spread,
       String output,
       String indicesPath,
       List<String> chunks,
       int chunkSize,
       String runId) {
-    p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()))
-        // Spreads the batch files over workers. Without it the DirectRunner wrote the chunks with
-        // less parallelism (4 GiB: 71 s instead of 40 s), although this stage reads metadata only.
-        .apply("SpreadBatches", Reshuffle.viaRandomKey())
+    PCollection<BatchSpec> specs =
+        p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()));
+    if (spread) {
+      specs = specs.apply("SpreadBatches", Reshuffle.viaRandomKey());
+    }
+    specs
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
         .apply("GroupByChunk", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, chunkSize))

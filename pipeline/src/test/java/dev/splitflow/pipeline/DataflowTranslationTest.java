@@ -1,6 +1,7 @@
 package dev.splitflow.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,8 +17,10 @@ import java.util.Map;
 import org.apache.beam.runners.dataflow.DataflowRunner;
 import org.apache.beam.runners.dataflow.options.DataflowPipelineOptions;
 import org.apache.beam.runners.dataflow.util.DataflowTemplateJob;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
 import org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
  * (NoopPathValidator), local staging; nothing is mocked.
  */
 class DataflowTranslationTest {
+
+  @Test
+  void batchFilesAreSpreadOverWorkersExceptOnTheDirectRunner() {
+    PipelineOptions o = PipelineOptionsFactory.create();
+    o.setRunner(DataflowRunner.class);
+    assertTrue(SplitPipeline.spreadsBatches(o));
+    o.setRunner(DirectRunner.class);
+    assertFalse(SplitPipeline.spreadsBatches(o));
+  }
 
   @Test
   void theSplitPipelineBecomesADataflowJob(@TempDir Path tmp) throws Exception {
