@@ -24,7 +24,7 @@ final class ElementCoders {
   private static final VarLongCoder LONG = VarLongCoder.of();
   private static final ByteArrayCoder BYTES = ByteArrayCoder.of();
 
-  /** {@link RecordRef}: position, global index, batch path, encoded record. */
+  /** {@link RecordRef}: chunk name, position, global index, batch path, encoded record. */
   static final class RecordRefCoder extends AtomicCoder<RecordRef> {
     private static final RecordRefCoder INSTANCE = new RecordRefCoder();
 
@@ -34,6 +34,7 @@ final class ElementCoders {
 
     @Override
     public void encode(RecordRef r, OutputStream out) throws IOException {
+      STRING.encode(r.chunk(), out);
       INT.encode(r.position(), out);
       LONG.encode(r.globalIndex(), out);
       STRING.encode(r.batch(), out);
@@ -42,7 +43,8 @@ final class ElementCoders {
 
     @Override
     public RecordRef decode(InputStream in) throws IOException {
-      return new RecordRef(INT.decode(in), LONG.decode(in), STRING.decode(in), BYTES.decode(in));
+      return new RecordRef(
+          STRING.decode(in), INT.decode(in), LONG.decode(in), STRING.decode(in), BYTES.decode(in));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.splitflow.pipeline;
 
-import dev.splitflow.output.ChunkNames;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.PtValue;
 import dev.splitflow.pt.RecordCodec;
@@ -18,7 +17,8 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Opens each batch file (its directory and {@code data.pkl} only) and emits, per record, a small
- * {@link RecordRef} keyed by the chunk the plan puts it in. No tensor bytes are read here.
+ * {@link RecordRef} naming the chunk the plan puts it in, keyed by that chunk's group ({@link
+ * ChunkPlan#CHUNKS_PER_GROUP}). No tensor bytes are read here.
  */
 final class ReadRecordRefs
     extends PTransform<PCollection<BatchSpec>, PCollection<KV<String, RecordRef>>> {
@@ -71,12 +71,15 @@ final class ReadRecordRefs
         for (int i = 0; i < rs.size(); i++) {
           long global = batch.firstIndex() + i;
           ChunkPlan.Slot slot = plan.slot(global);
-          String chunk = ChunkNames.chunk(slot.split(), slot.chunk());
           out.output(
               KV.of(
-                  chunk,
+                  slot.group(),
                   new RecordRef(
-                      slot.position(), global, batch.path(), RecordCodec.encode(rs.get(i)))));
+                      slot.chunkName(),
+                      slot.position(),
+                      global,
+                      batch.path(),
+                      RecordCodec.encode(rs.get(i)))));
           records.inc();
         }
       }

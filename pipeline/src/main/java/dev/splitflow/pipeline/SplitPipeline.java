@@ -31,8 +31,8 @@ import org.apache.beam.sdk.values.PCollection;
  * split}) and on Dataflow (the Flex Template).
  *
  * <p>Stages: ensure the indices (driver side, reading batch metadata only) → ListBatches →
- * ReadRecordRefs (one small reference per record, keyed by chunk) → GroupByChunk → WriteChunks
- * (tensor bytes read by range and streamed into each chunk) → WriteManifest (last).
+ * ReadRecordRefs (one small reference per record, keyed by its chunk's group) → GroupByChunkGroup →
+ * WriteChunks (tensor bytes read by range and streamed into each chunk) → WriteManifest (last).
  */
 public final class SplitPipeline {
   private SplitPipeline() {}
@@ -138,7 +138,7 @@ public final class SplitPipeline {
     }
     specs
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
-        .apply("GroupByChunk", GroupByKey.create())
+        .apply("GroupByChunkGroup", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, chunkSize))
         .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
   }

@@ -12,6 +12,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -21,12 +24,14 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Writes each chunk: its records in position order, each record's tensor bytes read by range from
- * its batch file and streamed into the chunk, which is written under a temporary name and renamed
- * when complete. Emits the chunk's size and checksums, computed while writing.
+ * Writes the chunks of each chunk group: each chunk's records in position order, each record's
+ * tensor bytes read by range from its batch file and streamed into the chunk, which is written
+ * under a temporary name and renamed when complete. Emits each chunk's size and checksums, computed
+ * while writing, keyed by the output folder whose manifest will list them.
  */
 final class WriteChunks
-    extends PTransform<PCollection<KV<String, Iterable<RecordRef>>>, PCollection<ChunkInfo>> {
+    extends PTransform<
+        PCollection<KV<String, Iterable<RecordRef>>>, PCollection<KV<String, ChunkInfo>>> {
   private final String output;
   private final int chunkSize;
 
@@ -36,16 +41,18 @@ final class WriteChunks
   }
 
   @Override
-  public PCollection<ChunkInfo> expand(PCollection<KV<String, Iterable<RecordRef>>> chunks) {
-    return chunks
+  public PCollection<KV<String, ChunkInfo>> expand(
+      PCollection<KV<String, Iterable<RecordRef>>> groups) {
+    return groups
         .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, chunkSize)))
-        .setCoder(ElementCoders.ChunkInfoCoder.of());
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.ChunkInfoCoder.of()));
   }
 
   private static final java.util.logging.Logger LOG =
       java.util.logging.Logger.getLogger(WriteChunks.class.getName());
 
-  private static final class WriteFn extends DoFn<KV<String, Iterable<RecordRef>>, ChunkInfo> {
+  private static final class WriteFn
+      extends DoFn<KV<String, Iterable<RecordRef>>, KV<String, ChunkInfo>> {
     private final String output;
     private final int chunkSize;
 
@@ -56,13 +63,34 @@ final class WriteChunks
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<RecordRef>> chunk, OutputReceiver<ChunkInfo> out)
+        @Element KV<String, Iterable<RecordRef>> group, OutputReceiver<KV<String, ChunkInfo>> out)
         throws IOException {
-      String name = chunk.getKey();
+      Map<String, List<RecordRef>> chunks = new TreeMap<>();
+      for (RecordRef r : group.getValue()) {
+        chunks.computeIfAbsent(r.chunk(), k -> new ArrayList<>()).add(r);
+      }
+      // One channel per batch file for the whole group: its chunks read from the same files.
+      Map<String, SeekableByteChannel> channels = new HashMap<>();
+      Map<String, RecordCodec.Decoder> decoders = new HashMap<>();
+      try {
+        for (Map.Entry<String, List<RecordRef>> chunk : chunks.entrySet()) {
+          out.output(KV.of(output, write(chunk.getKey(), chunk.getValue(), channels, decoders)));
+        }
+      } finally {
+        for (SeekableByteChannel ch : channels.values()) {
+          ch.close();
+        }
+      }
+    }
+
+    private ChunkInfo write(
+        String name,
+        List<RecordRef> refs,
+        Map<String, SeekableByteChannel> channels,
+        Map<String, RecordCodec.Decoder> decoders)
+        throws IOException {
       ChunkNames.Parsed parsed =
           ChunkNames.parse(name).orElseThrow(() -> new IllegalStateException("bad chunk " + name));
-      List<RecordRef> refs = new ArrayList<>();
-      chunk.getValue().forEach(refs::add);
       refs.sort(Comparator.comparingInt(RecordRef::position));
       for (int i = 0; i < refs.size(); i++) {
         if (refs.get(i).position() != i || i >= chunkSize) {
@@ -73,29 +101,20 @@ final class WriteChunks
 
       ResourceId target = BeamFiles.resolve(output, name);
       ResourceId temp = BeamFiles.temp(target);
-      Map<String, SeekableByteChannel> channels = new HashMap<>();
-      Map<String, RecordCodec.Decoder> decoders = new HashMap<>();
-      Checksums sums;
+      Checksums sums = new Checksums(BeamFiles.create(temp));
       long storageBytes;
-      try {
-        sums = new Checksums(BeamFiles.create(temp));
-        try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
-          for (RecordRef r : refs) {
-            RecordCodec.Decoder d = decoders.get(r.batch());
-            if (d == null) {
-              SeekableByteChannel ch = BeamFiles.openSeekable(r.batch());
-              channels.put(r.batch(), ch);
-              d = new RecordCodec.Decoder(ch, r.batch());
-              decoders.put(r.batch(), d);
-            }
-            w.append(d.decode(r.encoded()));
+      try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
+        for (RecordRef r : refs) {
+          RecordCodec.Decoder d = decoders.get(r.batch());
+          if (d == null) {
+            SeekableByteChannel ch = BeamFiles.openSeekable(r.batch());
+            channels.put(r.batch(), ch);
+            d = new RecordCodec.Decoder(ch, r.batch());
+            decoders.put(r.batch(), d);
           }
-          storageBytes = w.storageBytes();
+          w.append(d.decode(r.encoded()));
         }
-      } finally {
-        for (SeekableByteChannel ch : channels.values()) {
-          ch.close();
-        }
+        storageBytes = w.storageBytes();
       }
       BeamFiles.commit(temp, target);
       LOG.fine(() -> "wrote " + name);
@@ -105,15 +124,8 @@ final class WriteChunks
       Metrics.counter(SplitPipeline.METRICS, "bytes_" + split).inc(sums.bytes());
       Metrics.counter(SplitPipeline.METRICS, "tensor_bytes").inc(storageBytes);
       Metrics.counter(SplitPipeline.METRICS, SplitPipeline.CHUNKS_WRITTEN).inc();
-      out.output(
-          new ChunkInfo(
-              name,
-              split,
-              parsed.number(),
-              refs.size(),
-              sums.bytes(),
-              sums.crc32c(),
-              sums.sha256Hex()));
+      return new ChunkInfo(
+          name, split, parsed.number(), refs.size(), sums.bytes(), sums.crc32c(), sums.sha256Hex());
     }
   }
 }

@@ -12,15 +12,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -28,7 +26,8 @@ import org.apache.beam.sdk.values.PCollection;
  * deletes chunk files an earlier run left that this plan does not make, and writes {@code
  * _SPLIT_MANIFEST.json}, whose appearance tells the verifier the output is complete.
  */
-final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection<String>> {
+final class WriteManifest
+    extends PTransform<PCollection<KV<String, ChunkInfo>>, PCollection<String>> {
   private final String output;
   private final String indices;
   private final List<String> expectedChunks;
@@ -42,49 +41,15 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
   }
 
   @Override
-  public PCollection<String> expand(PCollection<ChunkInfo> chunks) {
+  public PCollection<String> expand(PCollection<KV<String, ChunkInfo>> chunks) {
+    // A plain GroupByKey, not Combine.globally: the combine's per-bundle partial combining and its
+    // default-value side input each cost the DirectRunner fixed work per chunk and per run.
     return chunks
-        // Without defaults: the default-value machinery (a side input for an empty input) cost
-        // about 1 s per DirectRunner run, and an input without chunks is refused before this.
-        .apply("CollectChunks", Combine.globally(new ToList()).withoutDefaults())
-        .setCoder(ListCoder.of(ElementCoders.ChunkInfoCoder.of()))
+        .apply("CollectChunks", GroupByKey.create())
         .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks, runId)));
   }
 
-  /** Gathers the (a few thousand) chunk descriptions into one list. */
-  private static final class ToList
-      extends Combine.CombineFn<ChunkInfo, List<ChunkInfo>, List<ChunkInfo>> {
-    @Override
-    public List<ChunkInfo> createAccumulator() {
-      return new ArrayList<>();
-    }
-
-    @Override
-    public List<ChunkInfo> addInput(List<ChunkInfo> acc, ChunkInfo c) {
-      acc.add(c);
-      return acc;
-    }
-
-    @Override
-    public List<ChunkInfo> mergeAccumulators(Iterable<List<ChunkInfo>> accs) {
-      List<ChunkInfo> all = new ArrayList<>();
-      accs.forEach(all::addAll);
-      return all;
-    }
-
-    @Override
-    public List<ChunkInfo> extractOutput(List<ChunkInfo> acc) {
-      return acc;
-    }
-
-    @Override
-    public Coder<List<ChunkInfo>> getAccumulatorCoder(
-        CoderRegistry registry, Coder<ChunkInfo> input) {
-      return ListCoder.of(ElementCoders.ChunkInfoCoder.of());
-    }
-  }
-
-  private static final class FinishFn extends DoFn<List<ChunkInfo>, String> {
+  private static final class FinishFn extends DoFn<KV<String, Iterable<ChunkInfo>>, String> {
     private final String output;
     private final String indices;
     private final List<String> expected;
@@ -98,8 +63,11 @@ final class WriteManifest extends PTransform<PCollection<ChunkInfo>, PCollection
     }
 
     @ProcessElement
-    public void process(@Element List<ChunkInfo> chunks, OutputReceiver<String> out)
+    public void process(
+        @Element KV<String, Iterable<ChunkInfo>> collected, OutputReceiver<String> out)
         throws Exception {
+      List<ChunkInfo> chunks = new ArrayList<>();
+      collected.getValue().forEach(chunks::add);
       Set<String> written = new TreeSet<>();
       for (ChunkInfo c : chunks) {
         written.add(c.name());

@@ -83,7 +83,7 @@ class DataflowTranslationTest {
             "ListBatches",
             "SpreadBatches",
             "ReadRecordRefs",
-            "GroupByChunk",
+            "GroupByChunkGroup",
             "WriteChunks",
             "WriteManifest")) {
       assertTrue(steps.stream().anyMatch(n -> n.startsWith(stage)), stage + " not in " + steps);

@@ -18,14 +18,19 @@ import org.junit.jupiter.api.Test;
 class ElementCodersTest {
 
   private static final RecordRef REF =
-      new RecordRef(49, 5_000_000_123L, "gs://bucket/data/batch_ü7.pt", new byte[] {0, 1, -1, 42});
+      new RecordRef(
+          "val_chunk_00012.pt",
+          49,
+          5_000_000_123L,
+          "gs://bucket/data/batch_ü7.pt",
+          new byte[] {1, -1});
   private static final BatchSpec BATCH = new BatchSpec("/data/batch_10.pt", 1_234L, 256L);
   private static final ChunkInfo CHUNK =
       new ChunkInfo("val_chunk_00012.pt", "val", 12, 50, 13_107_712L, "AAAAAA==", "ab".repeat(32));
 
   @Test
   void recordRefsSurviveEncodingOneAfterAnother() throws IOException {
-    RecordRef empty = new RecordRef(0, 0, "", new byte[0]);
+    RecordRef empty = new RecordRef("", 0, 0, "", new byte[0]);
     RecordRef[] back = twoInOneStream(ElementCoders.RecordRefCoder.of(), REF, empty);
     assertSame(REF, back[0]);
     assertSame(empty, back[1]);
@@ -49,10 +54,15 @@ class ElementCodersTest {
     byte[] b =
         CoderUtils.encodeToByteArray(
             ElementCoders.RecordRefCoder.of(),
-            new RecordRef(REF.position(), REF.globalIndex(), REF.batch(), REF.encoded().clone()));
+            new RecordRef(
+                REF.chunk(),
+                REF.position(),
+                REF.globalIndex(),
+                REF.batch(),
+                REF.encoded().clone()));
     assertArrayEquals(a, b);
-    // Fields only: 1 (position) + 5 (index) + 1 + 29 (path, UTF-8) + 1 + 4 (record).
-    assertEquals(41, a.length);
+    // Fields only: 1 + 18 (chunk) + 1 (position) + 5 (index) + 1 + 29 (path, UTF-8) + 1 + 2.
+    assertEquals(58, a.length);
     ElementCoders.RecordRefCoder.of().verifyDeterministic();
     ElementCoders.BatchSpecCoder.of().verifyDeterministic();
     ElementCoders.ChunkInfoCoder.of().verifyDeterministic();
@@ -76,6 +86,7 @@ class ElementCodersTest {
   }
 
   private static void assertSame(RecordRef want, RecordRef got) {
+    assertEquals(want.chunk(), got.chunk());
     assertEquals(want.position(), got.position());
     assertEquals(want.globalIndex(), got.globalIndex());
     assertEquals(want.batch(), got.batch());

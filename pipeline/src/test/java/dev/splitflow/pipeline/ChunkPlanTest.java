@@ -1,0 +1,64 @@
+package dev.splitflow.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ChunkPlanTest {
+
+  @Test
+  void slotsFollowTheListsAndChunkGroupsHoldEightConsecutiveChunks() {
+    // train holds global indices 0..19, val 20..22, test none; chunks of 2.
+    long[] train = new long[20];
+    for (int i = 0; i < train.length; i++) {
+      train[i] = 19 - i;
+    }
+    ChunkPlan plan = new ChunkPlan(List.of(train, new long[] {20, 21, 22}, new long[0]), 2);
+
+    ChunkPlan.Slot first = plan.slot(19);
+    assertEquals(new ChunkPlan.Slot("train", 0, 0), first);
+    assertEquals("train_chunk_00000.pt", first.chunkName());
+    assertEquals(new ChunkPlan.Slot("train", 9, 1), plan.slot(0));
+    assertEquals(new ChunkPlan.Slot("val", 1, 0), plan.slot(22));
+
+    Set<String> trainGroups = new HashSet<>();
+    for (long g = 0; g < 20; g++) {
+      ChunkPlan.Slot s = plan.slot(g);
+      assertEquals("train/" + s.chunk() / ChunkPlan.CHUNKS_PER_GROUP, s.group());
+      trainGroups.add(s.group());
+    }
+    assertEquals(Set.of("train/0", "train/1"), trainGroups);
+    assertEquals("val/0", plan.slot(21).group());
+    assertEquals(
+        List.of(
+            "train_chunk_00000.pt",
+            "train_chunk_00001.pt",
+            "train_chunk_00002.pt",
+            "train_chunk_00003.pt",
+            "train_chunk_00004.pt",
+            "train_chunk_00005.pt",
+            "train_chunk_00006.pt",
+            "train_chunk_00007.pt",
+            "train_chunk_00008.pt",
+            "train_chunk_00009.pt",
+            "val_chunk_00000.pt",
+            "val_chunk_00001.pt"),
+        plan.chunkNames());
+  }
+
+  @Test
+  void anIndexListedTwiceOrOutOfRangeIsRefused() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ChunkPlan(List.of(new long[] {0, 1}, new long[] {1}, new long[0]), 50));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ChunkPlan(List.of(new long[] {0, 5}, new long[0], new long[0]), 50));
+    ChunkPlan plan = new ChunkPlan(List.of(new long[] {0}, new long[0], new long[0]), 50);
+    assertThrows(IllegalStateException.class, () -> plan.slot(1));
+  }
+}
