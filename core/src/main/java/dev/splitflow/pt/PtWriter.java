@@ -16,7 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -47,7 +46,6 @@ public final class PtWriter implements Closeable {
   private final ByteArrayOutputStream pickle = new ByteArrayOutputStream(4096);
   private final Map<Object, Integer> memo = new IdentityHashMap<>();
   private final Map<String, Integer> globalMemo = new HashMap<>();
-  private final ByteBuffer buffer = ByteBuffer.allocate(TensorBytes.BUFFER_SIZE);
   private int nextMemo = 1;
   private int nextKey;
   private long records;
@@ -355,7 +353,7 @@ public final class PtWriter implements Closeable {
     }
 
     zip.begin(prefix + "data/" + key, t.byteSize());
-    TensorBytes.copy(t, buffer, zip::write);
+    TensorBytes.copy(t, TensorBytes.threadBuffer(), zip::write);
     zip.end();
     storageBytes += t.byteSize();
   }

