@@ -209,6 +209,14 @@ class PtWriterTest {
       assertTrue(e.getMessage().contains("record 0['n']"), e.getMessage());
       assertTrue(e.getMessage().contains("2041 bits"), e.getMessage());
       w.append(str("fine"));
+      // The path names nested places: list items by position, dict keys by their value.
+      PtValue nested =
+          DictValue.of(
+              Map.of(
+                  "clinical",
+                  ListValue.of(List.of(i(1), i(2), new IntValue(BigInteger.TWO.pow(4000))))));
+      e = assertThrows(PtWriteException.class, () -> w.append(nested));
+      assertTrue(e.getMessage().startsWith("record 1['clinical'][2]: int of"), e.getMessage());
     }
     try (PtFile back = TestRecords.open(bytes.toByteArray(), "c.pt")) {
       assertEquals(List.of(str("fine")), back.records());
