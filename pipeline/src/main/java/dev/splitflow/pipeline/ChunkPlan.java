@@ -17,6 +17,9 @@ final class ChunkPlan implements Serializable {
   private final int[] position;
   private final int chunkSize;
   private final List<String> chunkNames;
+  // Names per split and chunk (and group), made once: every record's reference carries them.
+  private final String[][] nameOf;
+  private final String[][] groupOf;
 
   /**
    * Chunks written by one worker call: the shuffle groups record references by chunk group, not by
@@ -25,17 +28,11 @@ final class ChunkPlan implements Serializable {
    */
   static final int CHUNKS_PER_GROUP = 8;
 
-  /** One slot. */
-  record Slot(String split, int chunk, int position) {
-    String chunkName() {
-      return dev.splitflow.output.ChunkNames.chunk(split, chunk);
-    }
-
-    /** The shuffle key of this slot's chunk group, e.g. {@code train/3} for chunks 24 to 31. */
-    String group() {
-      return split + "/" + chunk / CHUNKS_PER_GROUP;
-    }
-  }
+  /**
+   * One slot: split, chunk number, position in the chunk, the chunk's file name, and the shuffle
+   * key of its chunk group ({@code train/3} for train chunks 24 to 31).
+   */
+  record Slot(String split, int chunk, int position, String chunkName, String group) {}
 
   /** From the three lists of global indices, each in chunk order. */
   ChunkPlan(List<long[]> lists, int chunkSize) {
@@ -49,6 +46,8 @@ final class ChunkPlan implements Serializable {
     this.chunkSize = chunkSize;
     java.util.Arrays.fill(split, (byte) -1);
     List<String> names = new ArrayList<>();
+    this.nameOf = new String[lists.size()][];
+    this.groupOf = new String[lists.size()][];
     for (int s = 0; s < lists.size(); s++) {
       long[] l = lists.get(s);
       for (int j = 0; j < l.length; j++) {
@@ -61,8 +60,16 @@ final class ChunkPlan implements Serializable {
         chunk[g] = j / chunkSize;
         position[g] = j % chunkSize;
       }
-      for (int c = 0; c * chunkSize < l.length; c++) {
-        names.add(dev.splitflow.output.ChunkNames.chunk(SPLITS.get(s), c));
+      int chunks = (l.length + chunkSize - 1) / chunkSize;
+      nameOf[s] = new String[chunks];
+      groupOf[s] = new String[chunks];
+      for (int c = 0; c < chunks; c++) {
+        nameOf[s][c] = dev.splitflow.output.ChunkNames.chunk(SPLITS.get(s), c);
+        groupOf[s][c] =
+            c % CHUNKS_PER_GROUP == 0
+                ? SPLITS.get(s) + "/" + c / CHUNKS_PER_GROUP
+                : groupOf[s][c - 1];
+        names.add(nameOf[s][c]);
       }
     }
     this.chunkNames = List.copyOf(names);
@@ -91,7 +98,9 @@ final class ChunkPlan implements Serializable {
           "record " + globalIndex + " is not in the indices (" + split.length + " records)");
     }
     int g = (int) globalIndex;
-    return new Slot(SPLITS.get(split[g]), chunk[g], position[g]);
+    int s = split[g];
+    return new Slot(
+        SPLITS.get(s), chunk[g], position[g], nameOf[s][chunk[g]], groupOf[s][chunk[g]]);
   }
 
   int records() {

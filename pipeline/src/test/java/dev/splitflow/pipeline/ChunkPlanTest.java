@@ -1,6 +1,7 @@
 package dev.splitflow.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.HashSet;
@@ -19,16 +20,19 @@ class ChunkPlanTest {
     }
     ChunkPlan plan = new ChunkPlan(List.of(train, new long[] {20, 21, 22}, new long[0]), 2);
 
-    ChunkPlan.Slot first = plan.slot(19);
-    assertEquals(new ChunkPlan.Slot("train", 0, 0), first);
-    assertEquals("train_chunk_00000.pt", first.chunkName());
-    assertEquals(new ChunkPlan.Slot("train", 9, 1), plan.slot(0));
-    assertEquals(new ChunkPlan.Slot("val", 1, 0), plan.slot(22));
+    assertEquals(
+        new ChunkPlan.Slot("train", 0, 0, "train_chunk_00000.pt", "train/0"), plan.slot(19));
+    assertEquals(
+        new ChunkPlan.Slot("train", 9, 1, "train_chunk_00009.pt", "train/1"), plan.slot(0));
+    assertEquals(new ChunkPlan.Slot("val", 1, 0, "val_chunk_00001.pt", "val/0"), plan.slot(22));
+    // Every reference to one chunk carries the same name instance.
+    assertSame(plan.slot(19).chunkName(), plan.slot(18).chunkName());
 
     Set<String> trainGroups = new HashSet<>();
     for (long g = 0; g < 20; g++) {
       ChunkPlan.Slot s = plan.slot(g);
       assertEquals("train/" + s.chunk() / ChunkPlan.CHUNKS_PER_GROUP, s.group());
+      assertEquals(String.format("train_chunk_%05d.pt", s.chunk()), s.chunkName());
       trainGroups.add(s.group());
     }
     assertEquals(Set.of("train/0", "train/1"), trainGroups);
