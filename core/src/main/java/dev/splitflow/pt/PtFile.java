@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An open .pt file: its records as {@link PtValue}s and its storages, whose bytes are read on
@@ -131,6 +132,50 @@ public final class PtFile implements Closeable {
         "data.pkl", "expected a list of records at the top level, found a " + root.typeName());
   }
 
+  /** Receives a file's records one at a time, in file order. */
+  @FunctionalInterface
+  public interface RecordVisitor {
+    void record(int index, PtValue record) throws IOException;
+  }
+
+  /**
+   * Reads the records of a file whose top-level value is a list and hands each to {@code visitor}
+   * as soon as the pickle has appended it, keeping none. Memory holds one APPENDS batch of records
+   * (torch's pickler writes at most 1,000 per batch; their tensors' bytes stay in the file), the
+   * objects the pickle shares between records, and one small reference per storage, however many
+   * records the file holds. Tensors are bound to their bytes as by {@link #open}, and the channel
+   * must stay open while the visitor reads them. {@code data.pkl} is read twice: first to find
+   * which objects the pickle refers back to, so that only those are remembered.
+   *
+   * <p>A legacy-format file names its storages' places only after its records, so it is read whole
+   * first, as by {@link #open}.
+   *
+   * @return the number of records
+   * @throws PtFormatException when the file is malformed, or its top-level value is not a list;
+   *     records before the fault may already have been handed out
+   */
+  public static int forEachRecord(SeekableByteChannel channel, String name, RecordVisitor visitor)
+      throws IOException {
+    Source src = new Source(channel, name);
+    if (src.size >= 4 && src.read(0, 4, "the file signature").getInt(0) != 0x04034b50) {
+      PtFile whole = open(channel, name);
+      List<PtValue> records = whole.records();
+      for (int i = 0; i < records.size(); i++) {
+        visitor.record(i, records.get(i));
+      }
+      return records.size();
+    }
+    ZipPickle z = ZipPickle.find(src);
+    Set<Long> reads;
+    try (InputStream in = z.open()) {
+      reads = Unpickler.memoReads(in, z.pkl().size);
+    }
+    Unpickler u = z.unpickler(z.open(), new LinkedHashMap<>());
+    int[] next = {0};
+    long n = u.stream(reads, item -> visitor.record(next[0]++, item));
+    return Math.toIntExact(n);
+  }
+
   /** Every storage the file's tensors point into, in the order the pickle first names them. */
   public List<StorageRef> storages() {
     return storages;
@@ -146,36 +191,39 @@ public final class PtFile implements Closeable {
   // ---------------------------------------------------------------- zip
 
   private static PtFile openZip(Source src, boolean owns) throws IOException {
-    ZipDirectory dir = ZipDirectory.read(src);
-    if (dir.entries().isEmpty()) {
-      throw src.error("zip directory", "expected data.pkl and storages, found an empty archive");
-    }
-    String first = dir.entries().get(0).name;
-    int slash = first.indexOf('/');
-    if (slash <= 0) {
-      throw src.error(
-          "entry '" + first + "'",
-          "expected entries inside one archive folder (folder/data.pkl), found one at the root");
-    }
-    String prefix = first.substring(0, slash + 1);
-    ZipDirectory.Entry pkl = dir.get(prefix + "data.pkl");
-    if (pkl == null) {
-      throw src.error(
-          "archive '" + prefix + "'", "expected an entry " + prefix + "data.pkl, found none");
-    }
-    checkVersion(src, dir, prefix);
-    checkByteOrder(src, dir, prefix);
-
+    ZipPickle z = ZipPickle.find(src);
     Map<String, StorageRef> byKey = new LinkedHashMap<>();
-    Unpickler.PersistentLoader loader = (pid, where) -> storageFor(pid, byKey, 5, src, where);
-    InputStream in;
-    long base;
-    if (pkl.method == ZipDirectory.STORED) {
-      base = dir.payloadOffset(pkl);
-      in = src.region(base, pkl.compressedSize, pkl.where());
-    } else if (pkl.method == ZipDirectory.DEFLATED) {
-      // Deflate cannot expand more than about 1032:1; a larger claim is a decompression bomb.
-      if (pkl.size > pkl.compressedSize * 1032 + 1024) {
+    Unpickler u = z.unpickler(z.open(), byKey);
+    PtValue root = rootValue(u, u.load());
+    return new PtFile(
+        src, Format.ZIP, root, Collections.unmodifiableList(new ArrayList<>(byKey.values())), owns);
+  }
+
+  /** A zip-format file's {@code data.pkl}, checked, and how its storages are found. */
+  private record ZipPickle(Source src, ZipDirectory dir, String prefix, ZipDirectory.Entry pkl) {
+
+    static ZipPickle find(Source src) throws IOException {
+      ZipDirectory dir = ZipDirectory.read(src);
+      if (dir.entries().isEmpty()) {
+        throw src.error("zip directory", "expected data.pkl and storages, found an empty archive");
+      }
+      String first = dir.entries().get(0).name;
+      int slash = first.indexOf('/');
+      if (slash <= 0) {
+        throw src.error(
+            "entry '" + first + "'",
+            "expected entries inside one archive folder (folder/data.pkl), found one at the root");
+      }
+      String prefix = first.substring(0, slash + 1);
+      ZipDirectory.Entry pkl = dir.get(prefix + "data.pkl");
+      if (pkl == null) {
+        throw src.error(
+            "archive '" + prefix + "'", "expected an entry " + prefix + "data.pkl, found none");
+      }
+      checkVersion(src, dir, prefix);
+      checkByteOrder(src, dir, prefix);
+      if (pkl.method == ZipDirectory.DEFLATED && pkl.size > pkl.compressedSize * 1032 + 1024) {
+        // Deflate cannot expand more than about 1032:1; a larger claim is a decompression bomb.
         throw src.error(
             pkl.where(),
             "declares "
@@ -183,17 +231,41 @@ public final class PtFile implements Closeable {
                 + " bytes inflated from "
                 + pkl.compressedSize
                 + ", more than deflate can produce");
+      } else if (pkl.method != ZipDirectory.STORED && pkl.method != ZipDirectory.DEFLATED) {
+        throw src.error(
+            pkl.where(), "expected STORED or DEFLATED, found compression method " + pkl.method);
       }
-      base = -1;
-      in = src.inflated(dir.payloadOffset(pkl), pkl.compressedSize, pkl.where());
-    } else {
-      throw src.error(
-          pkl.where(), "expected STORED or DEFLATED, found compression method " + pkl.method);
+      return new ZipPickle(src, dir, prefix, pkl);
     }
-    Unpickler u = new Unpickler(in, src, pkl.where(), base, pkl.size, loader);
-    PtValue root = rootValue(u, u.load());
 
-    for (StorageRef ref : byKey.values()) {
+    /** The pickle's bytes, from the start: each call reads them anew. */
+    InputStream open() throws IOException {
+      long start = dir.payloadOffset(pkl);
+      return pkl.method == ZipDirectory.STORED
+          ? src.region(start, pkl.compressedSize, pkl.where())
+          : src.inflated(start, pkl.compressedSize, pkl.where());
+    }
+
+    /**
+     * An unpickler over {@code in} whose storages are looked up in the archive, and bound to their
+     * bytes, when the pickle first names them.
+     */
+    Unpickler unpickler(InputStream in, Map<String, StorageRef> byKey) throws IOException {
+      Unpickler.PersistentLoader loader =
+          (pid, where) -> {
+            int known = byKey.size();
+            StorageRef ref = storageFor(pid, byKey, 5, src, where);
+            if (byKey.size() > known) {
+              bind(ref);
+            }
+            return ref;
+          };
+      // Offsets in errors: file offsets for a stored pickle, offsets into the inflated bytes else.
+      long base = pkl.method == ZipDirectory.STORED ? dir.payloadOffset(pkl) : -1;
+      return new Unpickler(in, src, pkl.where(), base, pkl.size, loader);
+    }
+
+    private void bind(StorageRef ref) {
       String entryName = prefix + "data/" + ref.key();
       ZipDirectory.Entry e = dir.get(entryName);
       if (e == null) {
@@ -209,10 +281,10 @@ public final class PtFile implements Closeable {
             "expected "
                 + ref.byteLength()
                 + " bytes ("
-                + ref.numel()
-                + " "
-                + ref.dtype().torchName()
-                + " elements), found "
+                + (ref.dtype() == null
+                    ? "an untyped storage"
+                    : ref.numel() + " " + ref.dtype().torchName() + " elements")
+                + "), found "
                 + e.size);
       }
       if (e.method == ZipDirectory.STORED) {
@@ -227,8 +299,6 @@ public final class PtFile implements Closeable {
             e.where(), "expected STORED or DEFLATED, found compression method " + e.method);
       }
     }
-    return new PtFile(
-        src, Format.ZIP, root, Collections.unmodifiableList(new ArrayList<>(byKey.values())), owns);
   }
 
   private static StorageData.Location location(StorageData.Kind kind, ZipDirectory.Entry e) {

@@ -15,21 +15,33 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A pickle virtual machine for the data a .pt file may hold, and nothing else. It never runs code
  * or instantiates a class named by the file: globals are looked up in {@link Globals}, which maps
  * the allowlisted ones to Java constructors of plain values. It does not recurse, so nesting depth
  * costs no stack; shared (memoized) objects stay shared.
+ *
+ * <p>{@link #stream} hands the items of a top-level list out as the pickle appends them instead of
+ * keeping them, and keeps only the memo entries the pickle reads back ({@link #memoReads}), so a
+ * list of records costs the memory of one APPENDS batch, not of the whole list.
  */
 final class Unpickler {
 
   /** Turns a persistent id (the tuple after BINPERSID) into the storage it names. */
   interface PersistentLoader {
     StorageRef load(List<Object> pid, String where);
+  }
+
+  /** Receives the items of the top-level list while streaming, in order. */
+  interface ItemSink {
+    void item(PtValue item) throws IOException;
   }
 
   /** A MARK on the stack. */
@@ -53,6 +65,18 @@ final class Unpickler {
   private final ArrayList<Object> stack = new ArrayList<>();
   private final ArrayList<Integer> marks = new ArrayList<>();
   private final Map<Long, Object> memo = new HashMap<>();
+  private final MemoIds defined = new MemoIds();
+
+  /** Memo ids worth keeping (the ones the pickle reads back), or null for all. */
+  private Set<Long> kept;
+
+  /** Where the top-level list's items go when streaming, or null. */
+  private ItemSink sink;
+
+  /** The first value pushed on an empty stack: the top-level value of a well-formed pickle. */
+  private Object bottom;
+
+  private long streamed;
 
   /**
    * @param where the zip entry or region, for error messages
@@ -90,9 +114,37 @@ final class Unpickler {
 
   /** Runs one pickle to its STOP and returns its value. */
   Object load() throws IOException {
+    return run(null, null);
+  }
+
+  /**
+   * Runs one pickle whose value is a list, handing each item to {@code items} when the pickle
+   * appends it instead of adding it to the list, and returns the number of items.
+   *
+   * @param reads the memo ids the pickle reads back ({@link #memoReads} of the same bytes): the
+   *     only memo entries kept, so items handed out are not held by the memo
+   */
+  long stream(Set<Long> reads, ItemSink items) throws IOException {
+    Object top = run(reads, items);
+    if (!(top instanceof ListValue l)) {
+      throw error("expected a list of records at the top level, found a " + describe(top));
+    }
+    // A list built in one LIST opcode (protocol 0 and 1) arrives whole.
+    for (PtValue item : l.items()) {
+      emit(item);
+    }
+    return streamed;
+  }
+
+  private Object run(Set<Long> reads, ItemSink itemSink) throws IOException {
     stack.clear();
     marks.clear();
     memo.clear();
+    defined.clear();
+    kept = reads;
+    sink = itemSink;
+    bottom = null;
+    streamed = 0;
     while (true) {
       opStart = pos;
       int op = readByte("an opcode");
@@ -107,6 +159,9 @@ final class Unpickler {
         case '.' -> {
           if (stack.size() != 1 || !marks.isEmpty()) {
             throw error("STOP with " + stack.size() + " values on the stack, expected exactly 1");
+          }
+          if (sink != null && streamed > 0 && stack.get(0) != bottom) {
+            throw error("the list whose items were read is not the pickle's value");
           }
           return stack.get(0);
         }
@@ -145,13 +200,23 @@ final class Unpickler {
         case 'l' -> push(new ListValue(valuesOf(popMark())));
         case 'a' -> {
           PtValue v = value(pop());
-          list(peek()).mutableItems().add(v);
+          if (streamsInto(peek())) {
+            emit(v);
+          } else {
+            list(peek()).mutableItems().add(v);
+          }
         }
         case 'e' -> {
           List<Object> items = popMark();
-          List<PtValue> target = list(peek()).mutableItems();
-          for (Object o : items) {
-            target.add(value(o));
+          if (streamsInto(peek())) {
+            for (Object o : items) {
+              emit(value(o));
+            }
+          } else {
+            List<PtValue> target = list(peek()).mutableItems();
+            for (Object o : items) {
+              target.add(value(o));
+            }
           }
         }
         case ')' -> push(new TupleValue(List.of(), false));
@@ -180,13 +245,14 @@ final class Unpickler {
           if (!(top instanceof SetValue s)) {
             throw error("ADDITEMS on a " + describe(top) + ", expected a set");
           }
+          unsealed(s);
           for (Object o : items) {
             addToSet(s, value(o));
           }
         }
-        case 'q' -> memo.put((long) readByte("a memo id"), peek());
-        case 'r' -> memo.put(readLong(4) & 0xFFFFFFFFL, peek());
-        case 0x94 -> memo.put((long) memo.size(), peek());
+        case 'q' -> memoPut(readByte("a memo id"));
+        case 'r' -> memoPut(readLong(4) & 0xFFFFFFFFL);
+        case 0x94 -> memoPut(defined.count());
         case 'h' -> push(memoGet(readByte("a memo id")));
         case 'j' -> push(memoGet(readLong(4) & 0xFFFFFFFFL));
         case 'c' -> {
@@ -315,16 +381,43 @@ final class Unpickler {
 
   private ListValue list(Object o) {
     if (o instanceof ListValue l) {
-      return l;
+      return unsealed(l);
     }
     throw error("APPEND to a " + describe(o) + ", expected a list");
   }
 
   private DictValue dict(Object o) {
     if (o instanceof DictValue d) {
-      return d;
+      return unsealed(d);
     }
     throw error("SETITEM on a " + describe(o) + ", expected a dict");
+  }
+
+  /**
+   * A container about to change. Only items already handed out while streaming are sealed; Python's
+   * pickler finishes an object before it moves on, so only a crafted pickle changes one later, and
+   * what was handed out would then differ from what torch.load returns.
+   */
+  private <C extends PtValue.Container> C unsealed(C c) {
+    if (c.expandedNodes >= 0) {
+      throw error("changes a " + c.typeName() + " inside a record that was already read");
+    }
+    return c;
+  }
+
+  /** Whether items appended to {@code target} are handed out instead: the top-level list's. */
+  private boolean streamsInto(Object target) {
+    return sink != null && target == bottom && stack.size() == 1;
+  }
+
+  private void emit(PtValue item) throws IOException {
+    try {
+      Values.seal(item);
+    } catch (Values.ShapeException e) {
+      throw error(e.getMessage());
+    }
+    streamed++;
+    sink.item(item);
   }
 
   static String describe(Object o) {
@@ -345,6 +438,9 @@ final class Unpickler {
   }
 
   private void push(Object o) {
+    if (bottom == null && stack.isEmpty()) {
+      bottom = o;
+    }
     stack.add(o);
   }
 
@@ -382,12 +478,212 @@ final class Unpickler {
     return items;
   }
 
+  private void memoPut(long id) {
+    Object top = peek();
+    defined.add(id);
+    if (kept == null || kept.contains(id)) {
+      memo.put(id, top);
+    }
+  }
+
   private Object memoGet(long id) {
     Object o = memo.get(id);
     if (o == null) {
       throw error("memo id " + id + " was never stored");
     }
+    if (sink != null && o == bottom) {
+      throw error("the top-level list refers to itself");
+    }
     return o;
+  }
+
+  /**
+   * Which memo ids a pickle defines, so MEMOIZE numbers entries as Python's {@code len(memo)} does
+   * when only some entries are kept.
+   */
+  private static final class MemoIds {
+    /** Ids are dense from 0 in real pickles; a bit set past this size would be a memory bomb. */
+    private static final long DENSE = 1L << 26;
+
+    private final BitSet dense = new BitSet();
+    private final Set<Long> sparse = new HashSet<>();
+    private long count;
+
+    void add(long id) {
+      if (id < DENSE) {
+        if (!dense.get((int) id)) {
+          dense.set((int) id);
+          count++;
+        }
+      } else if (sparse.add(id)) {
+        count++;
+      }
+    }
+
+    long count() {
+      return count;
+    }
+
+    void clear() {
+      dense.clear();
+      sparse.clear();
+      count = 0;
+    }
+  }
+
+  // ---------------------------------------------------------------- memo prescan
+
+  /**
+   * The memo ids a pickle reads back (GET, BINGET, LONG_BINGET), found by walking its opcodes
+   * without building anything. Stops quietly at the end of the bytes, at STOP, or at an opcode
+   * {@link #load} refuses: the run that follows reports those.
+   *
+   * @param limit the number of bytes {@code in} holds, or -1 if unknown
+   */
+  static Set<Long> memoReads(InputStream in, long limit) throws IOException {
+    Set<Long> reads = new HashSet<>();
+    Prescan p = new Prescan(in, limit);
+    while (true) {
+      int op = p.u8();
+      long skip;
+      switch (op) {
+        case -1, '.' -> {
+          return reads;
+        }
+        case 'h' -> {
+          int id = p.u8();
+          if (id < 0) {
+            return reads;
+          }
+          reads.add((long) id);
+          continue;
+        }
+        case 'j' -> {
+          long id = p.le(4);
+          if (id < 0) {
+            return reads;
+          }
+          reads.add(id);
+          continue;
+        }
+        case 'c' -> {
+          if (!p.line() || !p.line()) {
+            return reads;
+          }
+          continue;
+        }
+        case '(',
+            '0',
+            '1',
+            '2',
+            'N',
+            0x88,
+            0x89,
+            ']',
+            'l',
+            'a',
+            'e',
+            ')',
+            't',
+            0x85,
+            0x86,
+            0x87,
+            '}',
+            'd',
+            's',
+            'u',
+            0x8f,
+            0x90,
+            0x94,
+            0x93,
+            'R',
+            'b',
+            'Q' ->
+            skip = 0;
+        case 0x80, 'K', 'q' -> skip = 1;
+        case 'M' -> skip = 2;
+        case 'J', 'r' -> skip = 4;
+        case 0x95, 'G' -> skip = 8;
+        case 0x8a, 0x8c, 'U', 'C' -> skip = p.u8();
+        case 0x8b, 'X', 'T', 'B' -> skip = p.le(4);
+        case 0x8d, 0x8e, 0x96 -> skip = p.le(8);
+        default -> {
+          return reads;
+        }
+      }
+      if (skip < 0 || !p.skip(skip)) {
+        return reads;
+      }
+    }
+  }
+
+  /** Raw reads for {@link #memoReads}: -1 or false at the end of the bytes. */
+  private static final class Prescan {
+    private final InputStream in;
+    private final long limit;
+    private long pos;
+
+    Prescan(InputStream in, long limit) {
+      this.in = in;
+      this.limit = limit;
+    }
+
+    int u8() throws IOException {
+      if (limit >= 0 && pos >= limit) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        pos++;
+      }
+      return b;
+    }
+
+    /** An unsigned little-endian number of n bytes (n is 4 or 8), or -1 if cut short. */
+    long le(int n) throws IOException {
+      long v = 0;
+      for (int i = 0; i < n; i++) {
+        int b = u8();
+        if (b < 0) {
+          return -1;
+        }
+        v |= (long) b << (8 * i);
+      }
+      return v;
+    }
+
+    boolean skip(long n) throws IOException {
+      if (limit >= 0 && n > limit - pos) {
+        return false;
+      }
+      long left = n;
+      while (left > 0) {
+        long s = in.skip(left);
+        if (s <= 0) {
+          if (in.read() < 0) {
+            return false;
+          }
+          s = 1;
+        }
+        left -= s;
+      }
+      pos += n;
+      return true;
+    }
+
+    /** Skips a GLOBAL name's line; false if it is not one load would accept. */
+    boolean line() throws IOException {
+      for (int i = 0; i <= 257; i++) {
+        int b = u8();
+        if (b == '\n') {
+          return true;
+        }
+        if (b < 0) {
+          return false;
+        }
+      }
+      return false;
+    }
   }
 
   private Globals.Global resolveGlobal(String module, String name) {
@@ -406,18 +702,35 @@ final class Unpickler {
   // ---------------------------------------------------------------- raw reads
 
   private int readByte(String what) throws IOException {
-    int b = limit >= 0 && pos >= limit ? -1 : in.read();
+    int b = nextByte();
     if (b < 0) {
-      throw error("expected " + what + ", found the end of the pickle");
+      throw endOfPickle(what);
     }
-    pos++;
     return b;
+  }
+
+  /** The next byte, or -1 at the end of the pickle. */
+  private int nextByte() throws IOException {
+    int b = limit >= 0 && pos >= limit ? -1 : in.read();
+    if (b >= 0) {
+      pos++;
+    }
+    return b;
+  }
+
+  private PtFormatException endOfPickle(String what) {
+    return error("expected " + what + ", found the end of the pickle");
   }
 
   private long readLong(int n) throws IOException {
     long v = 0;
     for (int i = 0; i < n; i++) {
-      v |= (long) readByte("a " + n + "-byte argument") << (8 * i);
+      int b = nextByte();
+      if (b < 0) {
+        // Spelled out only here: every length and memo index in a pickle passes through this loop.
+        throw endOfPickle("a " + n + "-byte argument");
+      }
+      v |= (long) b << (8 * i);
     }
     if (n < 8 && n > 2) {
       v = (v << (64 - 8 * n)) >> (64 - 8 * n); // BININT is signed

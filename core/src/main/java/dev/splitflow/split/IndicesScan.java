@@ -1,7 +1,6 @@
 package dev.splitflow.split;
 
 import dev.splitflow.pt.PtFile;
-import dev.splitflow.pt.PtValue;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
@@ -90,16 +89,19 @@ public final class IndicesScan {
     }
   }
 
-  /** Stratum and group of every record of one batch; global indices here are file positions. */
+  /**
+   * Stratum and group of every record of one batch; global indices here are file positions. The
+   * records are read one at a time, so a scan holds one batch's small record infos, not its
+   * records.
+   */
   private static List<RecordInfo> scan(Batch b, SplitConfig config, Opener opener)
       throws IOException {
     try (SeekableByteChannel ch = opener.open(b)) {
-      PtFile file = PtFile.open(ch, b.path());
-      List<PtValue> records = file.records();
-      List<RecordInfo> out = new ArrayList<>(records.size());
-      for (int i = 0; i < records.size(); i++) {
-        out.add(RecordInfos.extract(records.get(i), config, i, b.file() + "#" + i));
-      }
+      List<RecordInfo> out = new ArrayList<>();
+      PtFile.forEachRecord(
+          ch,
+          b.path(),
+          (i, record) -> out.add(RecordInfos.extract(record, config, i, b.file() + "#" + i)));
       return out;
     }
   }

@@ -55,6 +55,72 @@ class GoldenFilesTest {
   }
 
   @TestFactory
+  Stream<DynamicTest> validListFilesStreamTheRecordsOpenReads() throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
+      files = s.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
+    }
+    return files.stream()
+        .map(
+            pt ->
+                DynamicTest.dynamicTest(
+                    pt.getFileName().toString(),
+                    () -> {
+                      List<String> expected = new java.util.ArrayList<>();
+                      try (PtFile f = PtFile.open(pt)) {
+                        if (!(f.root() instanceof PtValue.ListValue)) {
+                          return;
+                        }
+                        for (PtValue r : f.records()) {
+                          expected.add(PtJson.toJson(r, true));
+                        }
+                      }
+                      List<String> streamed = new java.util.ArrayList<>();
+                      try (java.nio.channels.FileChannel ch =
+                          java.nio.channels.FileChannel.open(pt)) {
+                        PtFile.forEachRecord(
+                            ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
+                      }
+                      assertEquals(expected, streamed);
+                    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> hostileFilesAreRefusedWhenStreamedToo() throws IOException {
+    JsonNode index = JSON.readTree(GOLDEN.resolve("hostile/index.json").toFile());
+    Iterator<JsonNode> it = index.elements();
+    Stream.Builder<DynamicTest> tests = Stream.builder();
+    while (it.hasNext()) {
+      JsonNode c = it.next();
+      String file = c.get("file").asText();
+      String mention = c.get("must_mention").asText();
+      tests.add(
+          DynamicTest.dynamicTest(
+              file,
+              () -> {
+                Path pt = GOLDEN.resolve("hostile").resolve(file);
+                PtException e =
+                    assertThrows(
+                        PtException.class,
+                        () -> {
+                          try (java.nio.channels.FileChannel ch =
+                              java.nio.channels.FileChannel.open(pt)) {
+                            PtFile.forEachRecord(
+                                ch, pt.toString(), (i, r) -> PtJson.toJson(r, true));
+                          }
+                        },
+                        c.get("why").asText());
+                String msg = e.getMessage();
+                assertFalse(msg.contains("\n"), msg);
+                assertTrue(
+                    msg.toLowerCase(Locale.ROOT).contains(mention.toLowerCase(Locale.ROOT)),
+                    "error should mention '" + mention + "': " + msg);
+              }));
+    }
+    return tests.build();
+  }
+
+  @TestFactory
   Stream<DynamicTest> hostileFilesAreRefusedInOneLine() throws IOException {
     JsonNode index = JSON.readTree(GOLDEN.resolve("hostile/index.json").toFile());
     assertTrue(index.size() >= 20);

@@ -233,6 +233,16 @@ class PtReaderTest {
   }
 
   @Test
+  void aPickleEndingInsideAnArgumentSaysWhichArgument() throws IOException {
+    // BININT (J) takes 4 bytes; the pickle ends after 2 of them.
+    byte[] cut = pkl("\u0080\u0002J", 0x01, 0x02);
+    PtFormatException e = refused(Zips.torchZip(cut, Map.of()));
+    assertTrue(
+        e.getMessage().contains("expected a 4-byte argument, found the end of the pickle"),
+        e.getMessage());
+  }
+
+  @Test
   void everyTruncationIsAFormatError() throws IOException {
     byte[] file = TestRecords.write(List.of(TestRecords.kitchenSink(1)), "t");
     for (int cut = 0; cut < file.length; cut++) {

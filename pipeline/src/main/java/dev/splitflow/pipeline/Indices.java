@@ -18,8 +18,11 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 final class Indices {
   private Indices() {}
 
-  /** Threads that open batch files at once; each reads only a directory and data.pkl. */
-  static final int SCAN_THREADS = 16;
+  /**
+   * Threads that open remote batch files at once: each scan is a few ranged reads that mostly wait
+   * on the network.
+   */
+  static final int REMOTE_SCAN_THREADS = 16;
 
   /** The indices in force for this run, and whether they were computed now. */
   record Result(IndicesFile indices, String path, boolean computed) {}
@@ -52,7 +55,20 @@ final class Indices {
 
   static IndicesFile compute(List<Found> batches, SplitConfig config) throws IOException {
     return IndicesScan.compute(
-        scanInput(batches), config, b -> BeamFiles.openSeekable(b.path()), SCAN_THREADS);
+        scanInput(batches),
+        config,
+        b -> BeamFiles.openSeekable(b.path()),
+        scanThreads(batches, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /**
+   * One scan thread per core for local files, where parsing is the work and every thread in flight
+   * holds a whole data.pkl's records; more only where scans wait on a remote store.
+   */
+  static int scanThreads(List<Found> batches, int cores) {
+    boolean allLocal =
+        batches.stream().allMatch(b -> "file".equals(BeamFiles.resolveFile(b.path()).getScheme()));
+    return allLocal ? Math.max(1, cores) : REMOTE_SCAN_THREADS;
   }
 
   /** Beam's match results carry no Cloud Storage generation, so none is compared here. */

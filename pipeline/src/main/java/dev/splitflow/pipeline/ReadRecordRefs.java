@@ -1,10 +1,8 @@
 package dev.splitflow.pipeline;
 
 import dev.splitflow.pt.PtFile;
-import dev.splitflow.pt.PtValue;
 import dev.splitflow.pt.RecordCodec;
 import java.nio.channels.SeekableByteChannel;
-import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -57,33 +55,43 @@ final class ReadRecordRefs
     public void process(@Element BatchSpec batch, OutputReceiver<KV<String, RecordRef>> out)
         throws Exception {
       try (SeekableByteChannel ch = BeamFiles.openSeekable(batch.path())) {
-        PtFile file = PtFile.open(ch, batch.path());
-        List<PtValue> rs = file.records();
-        if (rs.size() != batch.records()) {
-          throw new IllegalStateException(
-              batch.path()
-                  + ": has "
-                  + rs.size()
-                  + " records, but the indices were computed when it had "
-                  + batch.records()
-                  + "; rerun with --recomputeIndices");
-        }
-        for (int i = 0; i < rs.size(); i++) {
-          long global = batch.firstIndex() + i;
-          ChunkPlan.Slot slot = plan.slot(global);
-          out.output(
-              KV.of(
-                  slot.group(),
-                  new RecordRef(
-                      slot.chunkName(),
-                      slot.position(),
-                      global,
-                      batch.path(),
-                      RecordCodec.encode(rs.get(i)))));
-          records.inc();
+        // One record at a time: a batch file's records are never all in memory.
+        int n =
+            PtFile.forEachRecord(
+                ch,
+                batch.path(),
+                (i, record) -> {
+                  if (i >= batch.records()) {
+                    throw changedSince(batch, "more than " + batch.records());
+                  }
+                  long global = batch.firstIndex() + i;
+                  ChunkPlan.Slot slot = plan.slot(global);
+                  out.output(
+                      KV.of(
+                          slot.group(),
+                          new RecordRef(
+                              slot.chunkName(),
+                              slot.position(),
+                              global,
+                              batch.path(),
+                              RecordCodec.encode(record))));
+                  records.inc();
+                });
+        if (n != batch.records()) {
+          throw changedSince(batch, Integer.toString(n));
         }
       }
       batches.inc();
+    }
+
+    private static IllegalStateException changedSince(BatchSpec batch, String found) {
+      return new IllegalStateException(
+          batch.path()
+              + ": has "
+              + found
+              + " records, but the indices were computed when it had "
+              + batch.records()
+              + "; rerun with --recomputeIndices");
     }
   }
 }

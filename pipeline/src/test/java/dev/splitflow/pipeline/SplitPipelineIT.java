@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,6 +203,28 @@ class SplitPipelineIT {
     Exception e = assertThrows(Exception.class, () -> split(options(batches, out, 2)));
     assertTrue(rootMessage(e).contains("batch_4.pt"), rootMessage(e));
     assertFalse(Files.exists(out.resolve(ChunkNames.MANIFEST)));
+  }
+
+  @Test
+  void aBatchHoldingMoreOrFewerRecordsThanTheIndicesSayFailsNamingIt() throws IOException {
+    Path out = tmp.resolve("out");
+    SplitPipeline.SplitRun run = split(options(batches, out, 2, "--computeIndicesOnly"));
+    List<BatchSpec> specs =
+        SplitPipeline.specs(run.indices(), SplitPipeline.listBatches(batches + "/"));
+    BatchSpec b = specs.get(3);
+    Map<Integer, String> expected =
+        Map.of(-1, "has more than " + (b.records() - 1), 1, "has " + b.records() + " records");
+    for (Map.Entry<Integer, String> c : expected.entrySet()) {
+      List<BatchSpec> wrong = new ArrayList<>(specs);
+      wrong.set(3, new BatchSpec(b.path(), b.firstIndex(), b.records() + c.getKey()));
+      Pipeline p = Pipeline.create(options(batches, out, 2));
+      SplitPipeline.build(p, wrong, false, out + "/", run.indicesPath(), run.chunks(), 50, null);
+      Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+      String msg = rootMessage(e);
+      assertTrue(msg.startsWith(b.path() + ": " + c.getValue()), msg);
+      assertTrue(msg.contains("--recomputeIndices"), msg);
+      assertFalse(Files.exists(out.resolve(ChunkNames.MANIFEST)));
+    }
   }
 
   @Test

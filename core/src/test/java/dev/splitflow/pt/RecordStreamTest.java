@@ -1,0 +1,166 @@
+package dev.splitflow.pt;
+
+import static dev.splitflow.pt.Zips.pkl;
+import static dev.splitflow.pt.Zips.str;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** {@link PtFile#forEachRecord}: the same records as {@link PtFile#open}, without keeping them. */
+class RecordStreamTest {
+
+  private static List<String> streamed(byte[] file) throws IOException {
+    List<String> out = new ArrayList<>();
+    int n =
+        PtFile.forEachRecord(
+            new TestRecords.ByteArrayChannel(file),
+            "s.pt",
+            (i, r) -> {
+              assertEquals(out.size(), i);
+              out.add(PtJson.toJson(r, true));
+            });
+    assertEquals(out.size(), n);
+    return out;
+  }
+
+  private static List<String> opened(byte[] file) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (PtFile f = TestRecords.open(file, "s.pt")) {
+      for (PtValue r : f.records()) {
+        out.add(PtJson.toJson(r, true));
+      }
+    }
+    return out;
+  }
+
+  private static PtFormatException refusedWhenStreamed(byte[] file) {
+    return assertThrows(PtFormatException.class, () -> streamed(file));
+  }
+
+  @Test
+  void streamsTheRecordsOpenReads() throws IOException {
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < 2_345; k++) {
+      records.add(TestRecords.kitchenSink(k % 7));
+    }
+    byte[] file = TestRecords.write(records, "batch_1");
+    List<String> expected = opened(file);
+    assertEquals(2_345, expected.size());
+    assertEquals(expected, streamed(file));
+  }
+
+  @Test
+  void recordsOfEarlierAppendsBatchesAreNotKept() throws IOException {
+    // The writer appends in batches of 1,000 as Python's pickler does; the dict keys it memoizes
+    // in the first record are read back by every later one.
+    Random rnd = new Random(7);
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < 2_500; k++) {
+      records.add(TestRecords.kitchenSink(rnd.nextInt(5)));
+    }
+    byte[] file = TestRecords.write(records, "batch_1");
+    List<WeakReference<PtValue>> seen = new ArrayList<>();
+    boolean[] checked = {false};
+    PtFile.forEachRecord(
+        new TestRecords.ByteArrayChannel(file),
+        "s.pt",
+        (i, r) -> {
+          seen.add(new WeakReference<>(r));
+          if (i == 2_400) {
+            for (int attempt = 0; attempt < 10 && seen.get(0).get() != null; attempt++) {
+              System.gc();
+            }
+            for (int k = 0; k < 1_000; k++) {
+              assertNull(seen.get(k).get(), "record " + k + " is still held at record 2400");
+            }
+            checked[0] = true;
+          }
+        });
+    assertTrue(checked[0]);
+  }
+
+  @Test
+  void aPickleThatChangesARecordAlreadyReadIsRefused() throws IOException {
+    // [ {} ] appended, then the dict is fetched from the memo and given a key: legal for
+    // torch.load, but the record was already handed out without that key.
+    byte[] late = pkl("\u0080\u0002]q\u0000(}q\u0001e", "h\u0001", str("k"), str("v"), "s0.");
+    byte[] file = Zips.torchZip(late, Map.of());
+    assertEquals(
+        List.of("{\"k\":\"v\"}"), opened(file).stream().map(s -> s.replace(" ", "")).toList());
+    PtFormatException e = refusedWhenStreamed(file);
+    assertTrue(e.getMessage().contains("already read"), e.getMessage());
+  }
+
+  @Test
+  void aTopLevelListInsideItselfIsRefused() throws IOException {
+    byte[] cycle = pkl("\u0080\u0002]q\u0000(h\u0000e.");
+    PtFormatException e = refusedWhenStreamed(Zips.torchZip(cycle, Map.of()));
+    assertTrue(e.getMessage().contains("refers to itself"), e.getMessage());
+  }
+
+  @Test
+  void aTopLevelValueThatIsNotAListIsRefused() throws IOException {
+    byte[] dict = pkl("\u0080\u0002}q\u0000.");
+    PtFormatException e = refusedWhenStreamed(Zips.torchZip(dict, Map.of()));
+    assertTrue(e.getMessage().contains("expected a list of records"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("s.pt: "), e.getMessage());
+  }
+
+  @Test
+  void memoNumberingMatchesPythonWhenEntriesAreDropped() throws IOException {
+    // Protocol 4 numbers MEMOIZE entries len(memo): the third string is id 2 though ids 0 and 1
+    // are never read back (and so not kept).
+    byte[] p4 =
+        pkl("\u0080\u0004]\u0094(", str("a"), "\u0094", str("b"), "\u0094", "h\u0002", "e.");
+    // MEMOIZE ids: list 0, "a" 1, "b" 2; BINGET 2 reads "b" back.
+    assertEquals(opened(Zips.torchZip(p4, Map.of())), streamed(Zips.torchZip(p4, Map.of())));
+    assertEquals(3, streamed(Zips.torchZip(p4, Map.of())).size());
+  }
+
+  @Test
+  void everySingleByteCorruptionStreamsAsOpenReadsOrIsRefused() throws IOException {
+    byte[] file =
+        TestRecords.write(List.of(TestRecords.kitchenSink(1), TestRecords.kitchenSink(2)), "t");
+    int[] patterns = {0x00, 0xFF, 0x7F, 0x80};
+    for (int at = 0; at < file.length; at++) {
+      for (int p : patterns) {
+        byte[] bad = file.clone();
+        bad[at] = (byte) (bad[at] ^ p ^ (p == 0 ? 1 : 0));
+        List<String> whole;
+        try {
+          whole = opened(bad);
+        } catch (PtException refused) {
+          whole = null;
+        }
+        try {
+          List<String> stream = streamed(bad);
+          assertEquals(whole, stream, "byte " + at + " ^ " + p);
+        } catch (PtException e) {
+          assertFalse(e.getMessage().contains("\n"), e.getMessage());
+          if (whole != null) {
+            assertTrue(e.getMessage().contains("already read"), "byte " + at + ": " + e);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyTruncationIsRefusedWhenStreamed() throws IOException {
+    byte[] file = TestRecords.write(List.of(TestRecords.kitchenSink(1)), "t");
+    for (int cut = 0; cut < file.length; cut++) {
+      byte[] part = java.util.Arrays.copyOf(file, cut);
+      assertThrows(PtException.class, () -> streamed(part), "cut at " + cut);
+    }
+  }
+}
