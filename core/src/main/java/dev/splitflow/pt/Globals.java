@@ -192,7 +192,7 @@ final class Globals {
     try {
       if (src instanceof DictValue from) {
         for (int i = 0; i < from.size(); i++) {
-          d.put(from.keys().get(i), from.values().get(i));
+          d.put(from.keyAt(i), from.valueAt(i));
         }
       } else {
         for (PtValue pair : sequence(src, u, n)) {

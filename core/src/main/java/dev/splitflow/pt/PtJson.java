@@ -197,9 +197,9 @@ public final class PtJson {
       out.append(", \"items\": [");
       for (int i = 0; i < d.size(); i++) {
         out.append(i == 0 ? "[" : ", [");
-        value(d.keys().get(i));
+        value(d.keyAt(i));
         out.append(", ");
-        value(d.values().get(i));
+        value(d.valueAt(i));
         out.append(']');
       }
       out.append("]}");
@@ -210,9 +210,9 @@ public final class PtJson {
       if (i > 0) {
         out.append(", ");
       }
-      string(((StrValue) d.keys().get(i)).value());
+      string(((StrValue) d.keyAt(i)).value());
       out.append(": ");
-      value(d.values().get(i));
+      value(d.valueAt(i));
     }
     out.append('}');
   }

@@ -63,7 +63,27 @@ public sealed interface PtValue
     }
 
     public static IntValue of(long v) {
-      return new IntValue(BigInteger.valueOf(v));
+      return v >= SmallInts.LOW && v <= SmallInts.HIGH
+          ? SmallInts.CACHE[(int) (v - SmallInts.LOW)]
+          : new IntValue(BigInteger.valueOf(v));
+    }
+
+    /**
+     * Shared {@link IntValue}s for the small ints records are full of (counts, flags, sizes): one
+     * BigInteger less per int read. Values are immutable and compared by value, so sharing is safe.
+     */
+    private static final class SmallInts {
+      static final long LOW = -128;
+      static final long HIGH = 1024;
+      static final IntValue[] CACHE = new IntValue[(int) (HIGH - LOW + 1)];
+
+      static {
+        for (int i = 0; i < CACHE.length; i++) {
+          CACHE[i] = new IntValue(BigInteger.valueOf(LOW + i));
+        }
+      }
+
+      private SmallInts() {}
     }
 
     @Override
@@ -207,6 +227,9 @@ public sealed interface PtValue
     /** Number of values in this tree with shared references expanded; saturates at Long.MAX. */
     long expandedNodes = -1;
 
+    /** Set while {@link Values#seal} is inside this container, to find cycles. */
+    boolean sealing;
+
     /** How many values printing this container would visit (shared references expanded). */
     public long expandedNodes() {
       return expandedNodes;
@@ -342,6 +365,15 @@ public sealed interface PtValue
 
     public List<PtValue> keys() {
       return Collections.unmodifiableList(keys);
+    }
+
+    /** The i-th key, without a read-only view per call. */
+    PtValue keyAt(int i) {
+      return keys.get(i);
+    }
+
+    PtValue valueAt(int i) {
+      return values.get(i);
     }
 
     public List<PtValue> values() {

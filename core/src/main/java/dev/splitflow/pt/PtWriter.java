@@ -207,9 +207,9 @@ public final class PtWriter implements Closeable {
       }
     } else if (v instanceof DictValue d) {
       for (int i = 0; i < d.size(); i++) {
-        PtValue k = d.keys().get(i);
+        PtValue k = d.keyAt(i);
         check(k, new Where(path, i, null, Where.KEY), seen);
-        check(d.values().get(i), new Where(path, i, k, Where.VALUE), seen);
+        check(d.valueAt(i), new Where(path, i, k, Where.VALUE), seen);
       }
     }
   }

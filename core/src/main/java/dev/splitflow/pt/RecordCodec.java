@@ -119,8 +119,8 @@ public final class RecordCodec {
         out.writeByte(d.kind().ordinal());
         out.writeInt(d.size());
         for (int i = 0; i < d.size(); i++) {
-          value(d.keys().get(i));
-          value(d.values().get(i));
+          value(d.keyAt(i));
+          value(d.valueAt(i));
         }
       } else if (v instanceof TensorValue t) {
         out.writeByte(TENSOR);

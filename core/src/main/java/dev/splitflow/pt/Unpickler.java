@@ -799,7 +799,7 @@ final class Unpickler {
   }
 
   private StrValue str(byte[] utf8) {
-    if (Utf8.decodeSurrogatePassOrNull(utf8) == null) {
+    if (!Utf8.isValid(utf8)) {
       throw error("expected a UTF-8 string, found bytes that are not UTF-8");
     }
     return new StrValue(utf8);

@@ -33,6 +33,50 @@ final class Utf8 {
     return out.toByteArray();
   }
 
+  /**
+   * Whether {@link #decodeSurrogatePassOrNull} would accept the bytes, without decoding them: the
+   * reader checks every str it reads, and most are ASCII.
+   */
+  static boolean isValid(byte[] b) {
+    int i = 0;
+    while (i < b.length) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int cp;
+      int n;
+      if (c >= 0xC2 && c < 0xE0) {
+        cp = c & 0x1F;
+        n = 2;
+      } else if (c >= 0xE0 && c < 0xF0) {
+        cp = c & 0x0F;
+        n = 3;
+      } else if (c >= 0xF0 && c < 0xF5) {
+        cp = c & 0x07;
+        n = 4;
+      } else {
+        return false;
+      }
+      if (i + n > b.length) {
+        return false;
+      }
+      for (int k = 1; k < n; k++) {
+        int cc = b[i + k] & 0xFF;
+        if ((cc & 0xC0) != 0x80) {
+          return false;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        return false;
+      }
+      i += n;
+    }
+    return true;
+  }
+
   /** Decodes; returns null if the bytes are not UTF-8 (surrogates allowed). */
   static String decodeSurrogatePassOrNull(byte[] b) {
     StringBuilder sb = new StringBuilder(b.length);

@@ -17,11 +17,8 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 
 /** Python semantics the value model needs: dict-key equality and graph checks. */
 final class Values {
@@ -103,8 +100,8 @@ final class Values {
       DictValue d = (DictValue) c;
       List<PtValue> kv = new ArrayList<>(d.size() * 2);
       for (int i = 0; i < d.size(); i++) {
-        kv.add(d.keys().get(i));
-        kv.add(d.values().get(i));
+        kv.add(d.keyAt(i));
+        kv.add(d.valueAt(i));
       }
       return kv;
     }
@@ -119,37 +116,44 @@ final class Values {
     if (!(root instanceof Container rc) || rc.expandedNodes >= 0) {
       return;
     }
-    Set<Container> onPath = Collections.newSetFromMap(new IdentityHashMap<>());
+    // Runs once per record read or written: no set or child list is allocated per container.
     Deque<Frame> stack = new ArrayDeque<>();
     stack.push(new Frame(rc));
-    onPath.add(rc);
-    while (!stack.isEmpty()) {
-      Frame f = stack.peek();
-      if (f.next < f.children.size()) {
-        PtValue child = f.children.get(f.next++);
-        if (child instanceof Container c) {
-          if (c.expandedNodes >= 0) {
-            f.total = saturatingAdd(f.total, c.expandedNodes);
-          } else if (onPath.contains(c)) {
-            throw new ShapeException("a " + c.typeName() + " contains itself (a cycle)");
-          } else {
-            if (stack.size() >= MAX_DEPTH) {
-              throw new ShapeException("values nested deeper than " + MAX_DEPTH + " levels");
+    rc.sealing = true;
+    try {
+      while (!stack.isEmpty()) {
+        Frame f = stack.peek();
+        if (f.next < f.count) {
+          PtValue child = f.child(f.next++);
+          if (child instanceof Container c) {
+            if (c.expandedNodes >= 0) {
+              f.total = saturatingAdd(f.total, c.expandedNodes);
+            } else if (c.sealing) {
+              throw new ShapeException("a " + c.typeName() + " contains itself (a cycle)");
+            } else {
+              if (stack.size() >= MAX_DEPTH) {
+                throw new ShapeException("values nested deeper than " + MAX_DEPTH + " levels");
+              }
+              c.sealing = true;
+              stack.push(new Frame(c));
             }
-            onPath.add(c);
-            stack.push(new Frame(c));
+          } else {
+            f.total = saturatingAdd(f.total, 1);
           }
         } else {
-          f.total = saturatingAdd(f.total, 1);
+          stack.pop();
+          f.container.sealing = false;
+          f.container.expandedNodes = f.total;
+          if (!stack.isEmpty()) {
+            Frame parent = stack.peek();
+            parent.total = saturatingAdd(parent.total, f.total);
+          }
         }
-      } else {
-        stack.pop();
-        onPath.remove(f.container);
-        f.container.expandedNodes = f.total;
-        if (!stack.isEmpty()) {
-          Frame parent = stack.peek();
-          parent.total = saturatingAdd(parent.total, f.total);
-        }
+      }
+    } finally {
+      // After a refusal, the containers still on the path must not look mid-seal to a later call.
+      for (Frame f : stack) {
+        f.container.sealing = false;
       }
     }
   }
@@ -161,13 +165,31 @@ final class Values {
 
   private static final class Frame {
     final Container container;
-    final List<PtValue> children;
+    final List<PtValue> items;
+    final DictValue dict;
+    final int count;
     int next;
     long total = 1;
 
     Frame(Container c) {
       container = c;
-      children = children(c);
+      if (c instanceof DictValue d) {
+        dict = d;
+        items = null;
+        count = 2 * d.size();
+      } else {
+        dict = null;
+        items = children(c);
+        count = items.size();
+      }
+    }
+
+    /** Children in order; a dict's keys and values alternate. */
+    PtValue child(int i) {
+      if (dict != null) {
+        return (i & 1) == 0 ? dict.keyAt(i >> 1) : dict.valueAt(i >> 1);
+      }
+      return items.get(i);
     }
   }
 }

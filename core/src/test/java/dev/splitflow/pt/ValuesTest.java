@@ -1,0 +1,82 @@
+package dev.splitflow.pt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.splitflow.pt.PtValue.IntValue;
+import dev.splitflow.pt.PtValue.ListValue;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+
+  @Test
+  void aRefusedCycleLeavesNothingHalfSealed() {
+    ListValue inner = new ListValue(new ArrayList<>());
+    ListValue outer = new ListValue(new ArrayList<>(List.of(inner)));
+    inner.mutableItems().add(outer);
+    Values.ShapeException e = assertThrows(Values.ShapeException.class, () -> Values.seal(outer));
+    assertTrue(e.getMessage().contains("cycle"), e.getMessage());
+
+    // Break the cycle: the same containers now seal, with their expanded sizes.
+    inner.mutableItems().clear();
+    inner.mutableItems().add(IntValue.of(7));
+    Values.seal(outer);
+    assertEquals(3, outer.expandedNodes());
+    assertEquals(2, inner.expandedNodes());
+  }
+
+  @Test
+  void sharedContainersCountOncePerReference() {
+    ListValue shared = new ListValue(new ArrayList<>(List.of(IntValue.of(1), IntValue.of(2))));
+    PtValue.DictValue d = new PtValue.DictValue(PtValue.DictValue.Kind.DICT);
+    d.put(PtValue.StrValue.of("a"), shared);
+    d.put(PtValue.StrValue.of("b"), shared);
+    Values.seal(d);
+    // The dict, two keys, and the three-node list twice.
+    assertEquals(1 + 2 + 2 * 3, d.expandedNodes());
+  }
+
+  @Test
+  void smallIntsAreSharedAndEqualToFreshOnes() {
+    for (long v : new long[] {-129, -128, -1, 0, 1, 255, 1024, 1025, Long.MIN_VALUE}) {
+      assertEquals(new IntValue(BigInteger.valueOf(v)), IntValue.of(v), "value " + v);
+      assertEquals(BigInteger.valueOf(v), IntValue.of(v).value());
+    }
+    assertTrue(IntValue.of(5) == IntValue.of(5));
+  }
+
+  @Test
+  void utf8CheckAgreesWithTheDecoder() {
+    List<byte[]> cases = new ArrayList<>();
+    for (String s : new String[] {"", "PA", "é", "€", "😀", "a\u0000b"}) {
+      cases.add(s.getBytes(StandardCharsets.UTF_8));
+    }
+    cases.add(Utf8.encodeSurrogatePass("\ud800")); // a lone surrogate, as Python's surrogatepass
+    cases.add(new byte[] {(byte) 0xC0, (byte) 0x80}); // overlong NUL
+    cases.add(new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0x80}); // overlong
+    cases.add(new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}); // past U+10FFFF
+    cases.add(new byte[] {(byte) 0xE2, (byte) 0x82}); // cut short
+    cases.add(new byte[] {(byte) 0x80}); // a lone continuation byte
+    Random rnd = new Random(42);
+    for (int k = 0; k < 20_000; k++) {
+      byte[] b = new byte[rnd.nextInt(6)];
+      for (int i = 0; i < b.length; i++) {
+        // Mostly bytes that start or continue multi-byte sequences.
+        b[i] = (byte) (rnd.nextBoolean() ? 0x80 + rnd.nextInt(0x80) : rnd.nextInt(256));
+      }
+      cases.add(b);
+    }
+    for (byte[] b : cases) {
+      assertEquals(
+          Utf8.decodeSurrogatePassOrNull(b) != null,
+          Utf8.isValid(b),
+          () -> java.util.HexFormat.of().formatHex(b));
+    }
+  }
+}
