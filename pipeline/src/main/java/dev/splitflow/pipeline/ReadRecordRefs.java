@@ -3,7 +3,12 @@ package dev.splitflow.pipeline;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.RecordCodec;
 import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -14,36 +19,54 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Opens each batch file (its directory and {@code data.pkl} only) and emits, per record, a small
- * {@link RecordRef} naming the chunk the plan puts it in, keyed by that chunk's group ({@link
- * ChunkPlan#CHUNKS_PER_GROUP}). No tensor bytes are read here.
+ * Opens each batch file (its directory and {@code data.pkl} only) and emits a small {@link
+ * RecordRef} per record, naming the chunk the plan puts it in, in lists keyed by that chunk's group
+ * ({@link ChunkPlan#CHUNKS_PER_GROUP}). No tensor bytes are read here.
+ *
+ * <p>Lists, not one element per record: a runner spends a fixed amount of work and memory on every
+ * element it shuffles (the DirectRunner several kilobytes: a window, timers, state contexts), which
+ * was most of what a local split allocated. A worker holds at most {@link #MAX_BUFFERED} references
+ * before it emits them.
  */
 final class ReadRecordRefs
-    extends PTransform<PCollection<BatchSpec>, PCollection<KV<String, RecordRef>>> {
+    extends PTransform<PCollection<BatchSpec>, PCollection<KV<String, List<RecordRef>>>> {
+
+  /** References held before they are emitted: about 3 MB, whatever the batch size. */
+  static final int MAX_BUFFERED = 10_000;
+
   private final String indices;
+  private final int maxBuffered;
 
   /**
    * @param indices the indices file, read by each worker (it is not shipped in the job graph)
    */
   ReadRecordRefs(String indices) {
+    this(indices, MAX_BUFFERED);
+  }
+
+  ReadRecordRefs(String indices, int maxBuffered) {
     this.indices = indices;
+    this.maxBuffered = maxBuffered;
   }
 
   @Override
-  public PCollection<KV<String, RecordRef>> expand(PCollection<BatchSpec> batches) {
+  public PCollection<KV<String, List<RecordRef>>> expand(PCollection<BatchSpec> batches) {
     return batches
-        .apply("EncodeRecords", ParDo.of(new EncodeFn(indices)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.RecordRefCoder.of()));
+        .apply("EncodeRecords", ParDo.of(new EncodeFn(indices, maxBuffered)))
+        .setCoder(
+            KvCoder.of(StringUtf8Coder.of(), ListCoder.of(ElementCoders.RecordRefCoder.of())));
   }
 
-  private static final class EncodeFn extends DoFn<BatchSpec, KV<String, RecordRef>> {
+  private static final class EncodeFn extends DoFn<BatchSpec, KV<String, List<RecordRef>>> {
     private final String indices;
+    private final int maxBuffered;
     private transient ChunkPlan plan;
     private final Counter records = Metrics.counter(SplitPipeline.METRICS, "records_read");
     private final Counter batches = Metrics.counter(SplitPipeline.METRICS, "batches_read");
 
-    EncodeFn(String indices) {
+    EncodeFn(String indices, int maxBuffered) {
       this.indices = indices;
+      this.maxBuffered = maxBuffered;
     }
 
     @Setup
@@ -52,8 +75,10 @@ final class ReadRecordRefs
     }
 
     @ProcessElement
-    public void process(@Element BatchSpec batch, OutputReceiver<KV<String, RecordRef>> out)
+    public void process(@Element BatchSpec batch, OutputReceiver<KV<String, List<RecordRef>>> out)
         throws Exception {
+      Map<String, List<RecordRef>> byGroup = new LinkedHashMap<>();
+      int[] buffered = {0};
       try (SeekableByteChannel ch = BeamFiles.openSeekable(batch.path())) {
         // One record at a time: a batch file's records are never all in memory.
         int n =
@@ -66,22 +91,35 @@ final class ReadRecordRefs
                   }
                   long global = batch.firstIndex() + i;
                   ChunkPlan.Slot slot = plan.slot(global);
-                  out.output(
-                      KV.of(
-                          slot.group(),
+                  byGroup
+                      .computeIfAbsent(slot.group(), g -> new ArrayList<>())
+                      .add(
                           new RecordRef(
                               slot.chunkName(),
                               slot.position(),
                               global,
                               batch.path(),
-                              RecordCodec.encode(record))));
+                              RecordCodec.encode(record)));
                   records.inc();
+                  if (++buffered[0] >= maxBuffered) {
+                    emit(byGroup, out);
+                    buffered[0] = 0;
+                  }
                 });
         if (n != batch.records()) {
           throw changedSince(batch, Integer.toString(n));
         }
       }
+      emit(byGroup, out);
       batches.inc();
+    }
+
+    private static void emit(
+        Map<String, List<RecordRef>> byGroup, OutputReceiver<KV<String, List<RecordRef>>> out) {
+      for (Map.Entry<String, List<RecordRef>> e : byGroup.entrySet()) {
+        out.output(KV.of(e.getKey(), e.getValue()));
+      }
+      byGroup.clear();
     }
 
     private static IllegalStateException changedSince(BatchSpec batch, String found) {

@@ -31,7 +31,7 @@ import org.apache.beam.sdk.values.PCollection;
  */
 final class WriteChunks
     extends PTransform<
-        PCollection<KV<String, Iterable<RecordRef>>>, PCollection<KV<String, ChunkInfo>>> {
+        PCollection<KV<String, Iterable<List<RecordRef>>>>, PCollection<KV<String, ChunkInfo>>> {
   private final String output;
   private final int chunkSize;
 
@@ -42,7 +42,7 @@ final class WriteChunks
 
   @Override
   public PCollection<KV<String, ChunkInfo>> expand(
-      PCollection<KV<String, Iterable<RecordRef>>> groups) {
+      PCollection<KV<String, Iterable<List<RecordRef>>>> groups) {
     return groups
         .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, chunkSize)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.ChunkInfoCoder.of()));
@@ -52,7 +52,7 @@ final class WriteChunks
       java.util.logging.Logger.getLogger(WriteChunks.class.getName());
 
   private static final class WriteFn
-      extends DoFn<KV<String, Iterable<RecordRef>>, KV<String, ChunkInfo>> {
+      extends DoFn<KV<String, Iterable<List<RecordRef>>>, KV<String, ChunkInfo>> {
     private final String output;
     private final int chunkSize;
 
@@ -63,11 +63,14 @@ final class WriteChunks
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<RecordRef>> group, OutputReceiver<KV<String, ChunkInfo>> out)
+        @Element KV<String, Iterable<List<RecordRef>>> group,
+        OutputReceiver<KV<String, ChunkInfo>> out)
         throws IOException {
       Map<String, List<RecordRef>> chunks = new TreeMap<>();
-      for (RecordRef r : group.getValue()) {
-        chunks.computeIfAbsent(r.chunk(), k -> new ArrayList<>()).add(r);
+      for (List<RecordRef> part : group.getValue()) {
+        for (RecordRef r : part) {
+          chunks.computeIfAbsent(r.chunk(), k -> new ArrayList<>()).add(r);
+        }
       }
       // One channel per batch file for the whole group: its chunks read from the same files.
       Map<String, SeekableByteChannel> channels = new HashMap<>();
