@@ -132,6 +132,12 @@ public final class PtFile implements Closeable {
         "data.pkl", "expected a list of records at the top level, found a " + root.typeName());
   }
 
+  /**
+   * {@link #forEachRecord} holds a {@code data.pkl} up to this size (about 3,000 records' metadata)
+   * to walk it twice from memory; a larger one is read from the file twice.
+   */
+  static final int PICKLE_IN_MEMORY = 1 << 20;
+
   /** Receives a file's records one at a time, in file order. */
   @FunctionalInterface
   public interface RecordVisitor {
@@ -144,8 +150,9 @@ public final class PtFile implements Closeable {
    * (torch's pickler writes at most 1,000 per batch; their tensors' bytes stay in the file), the
    * objects the pickle shares between records, and one small reference per storage, however many
    * records the file holds. Tensors are bound to their bytes as by {@link #open}, and the channel
-   * must stay open while the visitor reads them. {@code data.pkl} is read twice: first to find
-   * which objects the pickle refers back to, so that only those are remembered.
+   * must stay open while the visitor reads them. {@code data.pkl} is walked twice: first to find
+   * which objects the pickle refers back to, so that only those are remembered; up to {@link
+   * #PICKLE_IN_MEMORY} it is read once and walked from memory, a larger one is read twice.
    *
    * <p>A legacy-format file names its storages' places only after its records, so it is read whole
    * first, as by {@link #open}.
@@ -155,6 +162,12 @@ public final class PtFile implements Closeable {
    *     records before the fault may already have been handed out
    */
   public static int forEachRecord(SeekableByteChannel channel, String name, RecordVisitor visitor)
+      throws IOException {
+    return forEachRecord(channel, name, visitor, PICKLE_IN_MEMORY);
+  }
+
+  static int forEachRecord(
+      SeekableByteChannel channel, String name, RecordVisitor visitor, int pickleInMemory)
       throws IOException {
     Source src = new Source(channel, name);
     if (src.size >= 4 && src.read(0, 4, "the file signature").getInt(0) != 0x04034b50) {
@@ -167,10 +180,21 @@ public final class PtFile implements Closeable {
     }
     ZipPickle z = ZipPickle.find(src);
     Set<Long> reads;
-    try (InputStream in = z.open()) {
-      reads = Unpickler.memoReads(in, z.pkl().size);
+    Unpickler u;
+    if (z.pkl().size <= pickleInMemory) {
+      // Small enough to hold: read once (a remote store then fetches it once), walk it twice.
+      byte[] pickle;
+      try (InputStream in = z.open()) {
+        pickle = in.readNBytes((int) z.pkl().size);
+      }
+      reads = Unpickler.memoReads(new java.io.ByteArrayInputStream(pickle), pickle.length);
+      u = z.unpickler(new java.io.ByteArrayInputStream(pickle), new LinkedHashMap<>());
+    } else {
+      try (InputStream in = z.open()) {
+        reads = Unpickler.memoReads(in, z.pkl().size);
+      }
+      u = z.unpickler(z.open(), new LinkedHashMap<>());
     }
-    Unpickler u = z.unpickler(z.open(), new LinkedHashMap<>());
     int[] next = {0};
     long n = u.stream(reads, item -> visitor.record(next[0]++, item));
     return Math.toIntExact(n);

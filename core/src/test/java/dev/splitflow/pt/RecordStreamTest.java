@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.splitflow.io.CountingChannel;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -57,6 +58,38 @@ class RecordStreamTest {
     List<String> expected = opened(file);
     assertEquals(2_345, expected.size());
     assertEquals(expected, streamed(file));
+  }
+
+  @Test
+  void aLargePickleIsWalkedFromTheFileTwiceAndASmallOneReadOnce() throws IOException {
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < 300; k++) {
+      records.add(TestRecords.kitchenSink(k % 5));
+    }
+    byte[] file = TestRecords.write(records, "batch_1");
+    List<String> expected = opened(file);
+
+    CountingChannel opening = new CountingChannel(new TestRecords.ByteArrayChannel(file));
+    try (PtFile f = PtFile.open(opening, "s.pt")) {
+      assertEquals(300, f.records().size());
+    }
+    for (int inMemory : new int[] {0, PtFile.PICKLE_IN_MEMORY}) {
+      List<String> got = new ArrayList<>();
+      PtFile.forEachRecord(
+          new TestRecords.ByteArrayChannel(file),
+          "s.pt",
+          (i, r) -> got.add(PtJson.toJson(r, true)),
+          inMemory);
+      assertEquals(expected, got, "in memory up to " + inMemory);
+      // Bytes read for the records alone (printing them reads their tensors).
+      CountingChannel ch = new CountingChannel(new TestRecords.ByteArrayChannel(file));
+      assertEquals(300, PtFile.forEachRecord(ch, "s.pt", (i, r) -> {}, inMemory));
+      if (inMemory == 0) {
+        assertTrue(ch.bytesRead() > opening.bytesRead(), ch.bytesRead() + " bytes read");
+      } else {
+        assertEquals(opening.bytesRead(), ch.bytesRead());
+      }
+    }
   }
 
   @Test
