@@ -38,16 +38,26 @@ final class Utf8 {
    * reader checks every str it reads, and most are ASCII.
    */
   static boolean isValid(byte[] b) {
+    return scan(b, null);
+  }
+
+  /** Decodes; returns null if the bytes are not UTF-8 (surrogates allowed). */
+  static String decodeSurrogatePassOrNull(byte[] b) {
+    StringBuilder sb = new StringBuilder(b.length);
+    return scan(b, sb) ? sb.toString() : null;
+  }
+
+  /** Walks the code points, appending each to {@code out} if given; false at the first fault. */
+  private static boolean scan(byte[] b, StringBuilder out) {
     int i = 0;
     while (i < b.length) {
       int c = b[i] & 0xFF;
-      if (c < 0x80) {
-        i++;
-        continue;
-      }
       int cp;
       int n;
-      if (c >= 0xC2 && c < 0xE0) {
+      if (c < 0x80) {
+        cp = c;
+        n = 1;
+      } else if (c >= 0xC2 && c < 0xE0) {
         cp = c & 0x1F;
         n = 2;
       } else if (c >= 0xE0 && c < 0xF0) {
@@ -70,53 +80,14 @@ final class Utf8 {
         cp = (cp << 6) | (cc & 0x3F);
       }
       if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        return false;
+        return false; // overlong or out of range
+      }
+      if (out != null) {
+        out.appendCodePoint(cp);
       }
       i += n;
     }
     return true;
-  }
-
-  /** Decodes; returns null if the bytes are not UTF-8 (surrogates allowed). */
-  static String decodeSurrogatePassOrNull(byte[] b) {
-    StringBuilder sb = new StringBuilder(b.length);
-    int i = 0;
-    while (i < b.length) {
-      int c = b[i] & 0xFF;
-      int cp;
-      int n;
-      if (c < 0x80) {
-        cp = c;
-        n = 1;
-      } else if (c >= 0xC2 && c < 0xE0) {
-        cp = c & 0x1F;
-        n = 2;
-      } else if (c >= 0xE0 && c < 0xF0) {
-        cp = c & 0x0F;
-        n = 3;
-      } else if (c >= 0xF0 && c < 0xF5) {
-        cp = c & 0x07;
-        n = 4;
-      } else {
-        return null;
-      }
-      if (i + n > b.length) {
-        return null;
-      }
-      for (int k = 1; k < n; k++) {
-        int cc = b[i + k] & 0xFF;
-        if ((cc & 0xC0) != 0x80) {
-          return null;
-        }
-        cp = (cp << 6) | (cc & 0x3F);
-      }
-      if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        return null; // overlong or out of range
-      }
-      sb.appendCodePoint(cp);
-      i += n;
-    }
-    return sb.toString();
   }
 
   static String decodeSurrogatePass(byte[] b) {

@@ -87,41 +87,40 @@ class GoldenFilesTest {
 
   @TestFactory
   Stream<DynamicTest> hostileFilesAreRefusedWhenStreamedToo() throws IOException {
-    JsonNode index = JSON.readTree(GOLDEN.resolve("hostile/index.json").toFile());
-    Iterator<JsonNode> it = index.elements();
-    Stream.Builder<DynamicTest> tests = Stream.builder();
-    while (it.hasNext()) {
-      JsonNode c = it.next();
-      String file = c.get("file").asText();
-      String mention = c.get("must_mention").asText();
-      tests.add(
-          DynamicTest.dynamicTest(
-              file,
-              () -> {
-                Path pt = GOLDEN.resolve("hostile").resolve(file);
-                PtException e =
-                    assertThrows(
-                        PtException.class,
-                        () -> {
-                          try (java.nio.channels.FileChannel ch =
-                              java.nio.channels.FileChannel.open(pt)) {
-                            PtFile.forEachRecord(
-                                ch, pt.toString(), (i, r) -> PtJson.toJson(r, true));
-                          }
-                        },
-                        c.get("why").asText());
-                String msg = e.getMessage();
-                assertFalse(msg.contains("\n"), msg);
-                assertTrue(
-                    msg.toLowerCase(Locale.ROOT).contains(mention.toLowerCase(Locale.ROOT)),
-                    "error should mention '" + mention + "': " + msg);
-              }));
-    }
-    return tests.build();
+    // Printing a record may refuse it (an expansion bomb) before the reader does: that message
+    // names the value, not the file.
+    return eachHostileFile(
+        pt -> {
+          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pt)) {
+            PtFile.forEachRecord(ch, pt.toString(), (i, r) -> PtJson.toJson(r, true));
+          }
+        },
+        false);
   }
 
   @TestFactory
   Stream<DynamicTest> hostileFilesAreRefusedInOneLine() throws IOException {
+    return eachHostileFile(
+        pt -> {
+          try (PtFile f = PtFile.open(pt)) {
+            PtJson.write(f, java.io.Writer.nullWriter());
+          }
+        },
+        true);
+  }
+
+  /** Reads one file the way a test means to. */
+  @FunctionalInterface
+  private interface Reading {
+    void read(Path pt) throws Exception;
+  }
+
+  /**
+   * One test per hostile golden file: {@code read} must refuse it with a {@link PtException} in one
+   * line that mentions the defect (and starts with the file's path when {@code namesTheFile}).
+   */
+  private static Stream<DynamicTest> eachHostileFile(Reading read, boolean namesTheFile)
+      throws IOException {
     JsonNode index = JSON.readTree(GOLDEN.resolve("hostile/index.json").toFile());
     assertTrue(index.size() >= 20);
     Iterator<JsonNode> it = index.elements();
@@ -136,16 +135,11 @@ class GoldenFilesTest {
               () -> {
                 Path pt = GOLDEN.resolve("hostile").resolve(file);
                 PtException e =
-                    assertThrows(
-                        PtException.class,
-                        () -> {
-                          try (PtFile f = PtFile.open(pt)) {
-                            PtJson.write(f, java.io.Writer.nullWriter());
-                          }
-                        },
-                        c.get("why").asText());
+                    assertThrows(PtException.class, () -> read.read(pt), c.get("why").asText());
                 String msg = e.getMessage();
-                assertTrue(msg.startsWith(pt.toString() + ": "), msg);
+                if (namesTheFile) {
+                  assertTrue(msg.startsWith(pt.toString() + ": "), msg);
+                }
                 assertFalse(msg.contains("\n"), msg);
                 assertTrue(
                     msg.toLowerCase(Locale.ROOT).contains(mention.toLowerCase(Locale.ROOT)),
