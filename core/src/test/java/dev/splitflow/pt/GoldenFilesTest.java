@@ -32,12 +32,7 @@ class GoldenFilesTest {
 
   @TestFactory
   Stream<DynamicTest> validFilesReadAsTorchLoadedThem() throws IOException {
-    List<Path> files;
-    try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
-      files = s.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
-    }
-    assertTrue(files.size() >= 20, "golden files missing: run make_golden.py");
-    return files.stream()
+    return validFiles().stream()
         .map(
             pt ->
                 DynamicTest.dynamicTest(
@@ -56,11 +51,7 @@ class GoldenFilesTest {
 
   @TestFactory
   Stream<DynamicTest> validListFilesStreamTheRecordsOpenReads() throws IOException {
-    List<Path> files;
-    try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
-      files = s.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
-    }
-    return files.stream()
+    return validFiles().stream()
         .map(
             pt ->
                 DynamicTest.dynamicTest(
@@ -107,6 +98,15 @@ class GoldenFilesTest {
           }
         },
         true);
+  }
+
+  private static List<Path> validFiles() throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
+      files = s.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
+    }
+    assertTrue(files.size() >= 20, "golden files missing: run make_golden.py");
+    return files;
   }
 
   /** Reads one file the way a test means to. */
