@@ -170,7 +170,8 @@ public final class PtFile implements Closeable {
       SeekableByteChannel channel, String name, RecordVisitor visitor, int pickleInMemory)
       throws IOException {
     Source src = new Source(channel, name);
-    if (src.size >= 4 && src.read(0, 4, "the file signature").getInt(0) != 0x04034b50) {
+    if (src.size < 4 || src.read(0, 4, "the file signature").getInt(0) != 0x04034b50) {
+      // Not a zip: legacy format, or not a .pt file at all, which open explains.
       PtFile whole = open(channel, name);
       List<PtValue> records = whole.records();
       for (int i = 0; i < records.size(); i++) {

@@ -142,6 +142,12 @@ class RecordStreamTest {
   }
 
   @Test
+  void aFileTooShortToBeAPtFileSaysSo() {
+    PtFormatException e = refusedWhenStreamed(new byte[] {'P', 'K'});
+    assertTrue(e.getMessage().contains("found only 2 bytes"), e.getMessage());
+  }
+
+  @Test
   void aTopLevelValueThatIsNotAListIsRefused() throws IOException {
     byte[] dict = pkl("\u0080\u0002}q\u0000.");
     PtFormatException e = refusedWhenStreamed(Zips.torchZip(dict, Map.of()));
