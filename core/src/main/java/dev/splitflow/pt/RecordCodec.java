@@ -17,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
@@ -55,11 +56,16 @@ public final class RecordCodec {
   /** Encodes a record read by {@link PtFile} (or made in Java). */
   public static byte[] encode(PtValue record) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-    DataOutputStream out = new DataOutputStream(bytes);
+    encode(record, bytes);
+    return bytes.toByteArray();
+  }
+
+  /** Appends a record's encoding to {@code sink}, for callers that pack many records together. */
+  public static void encode(PtValue record, OutputStream sink) throws IOException {
+    DataOutputStream out = new DataOutputStream(sink);
     out.writeByte(VERSION);
     new Encoder(out).value(record);
     out.flush();
-    return bytes.toByteArray();
   }
 
   private static final class Encoder {
@@ -195,12 +201,21 @@ public final class RecordCodec {
     }
 
     public PtValue decode(byte[] encoded) throws IOException {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded));
+      return decode(encoded, 0, encoded.length);
+    }
+
+    /** Decodes the record encoded in {@code encoded[offset .. offset + length)}. */
+    public PtValue decode(byte[] encoded, int offset, int length) throws IOException {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded, offset, length));
       int version = in.readUnsignedByte();
       if (version != VERSION) {
         throw new IOException("record encoded with version " + version + ", expected " + VERSION);
       }
       PtValue v = new Reading(in, src).value();
+      if (in.available() != 0) {
+        throw new IOException(
+            "a record encoding of " + length + " bytes has " + in.available() + " left over");
+      }
       Values.seal(v);
       return v;
     }

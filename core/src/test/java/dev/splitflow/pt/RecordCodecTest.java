@@ -55,4 +55,25 @@ class RecordCodecTest {
     assertSame(back.get("t"), back.get("u"));
     assertEquals(PtJson.toJson(record, false), PtJson.toJson(back, false));
   }
+
+  @Test
+  void recordsPackedTogetherDecodeFromTheirRangeAndALeftOverByteIsAnError() throws IOException {
+    PtValue first = DictValue.of(Map.of("a", TestRecords.i(1)));
+    PtValue second = ListValue.of(List.of(TestRecords.i(2), TestRecords.i(3)));
+    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+    RecordCodec.encode(first, packed);
+    int end = packed.size();
+    RecordCodec.encode(second, packed);
+    byte[] bytes = packed.toByteArray();
+    RecordCodec.Decoder decoder =
+        new RecordCodec.Decoder(new TestRecords.ByteArrayChannel(new byte[0]), "none");
+    assertEquals(PtJson.toJson(first, true), PtJson.toJson(decoder.decode(bytes, 0, end), true));
+    assertEquals(
+        PtJson.toJson(second, true),
+        PtJson.toJson(decoder.decode(bytes, end, bytes.length - end), true));
+    IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IOException.class, () -> decoder.decode(bytes, 0, end + 1));
+    assertEquals("a record encoding of " + (end + 1) + " bytes has 1 left over", e.getMessage());
+  }
 }

@@ -16,6 +16,7 @@ final class ChunkPlan implements Serializable {
   private final int[] chunk;
   private final int[] position;
   private final int chunkSize;
+  private final int[] splitSizes;
   private final List<String> chunkNames;
   // Names per split and chunk (and group), made once: every record's reference carries them.
   private final String[][] nameOf;
@@ -44,12 +45,14 @@ final class ChunkPlan implements Serializable {
     this.chunk = new int[n];
     this.position = new int[n];
     this.chunkSize = chunkSize;
+    this.splitSizes = new int[lists.size()];
     java.util.Arrays.fill(split, (byte) -1);
     List<String> names = new ArrayList<>();
     this.nameOf = new String[lists.size()][];
     this.groupOf = new String[lists.size()][];
     for (int s = 0; s < lists.size(); s++) {
       long[] l = lists.get(s);
+      splitSizes[s] = l.length;
       for (int j = 0; j < l.length; j++) {
         int g = (int) l[j];
         if (l[j] < 0 || l[j] >= n || split[g] != -1) {
@@ -103,12 +106,14 @@ final class ChunkPlan implements Serializable {
         SPLITS.get(s), chunk[g], position[g], nameOf[s][chunk[g]], groupOf[s][chunk[g]]);
   }
 
-  int records() {
-    return split.length;
+  /** How many records the chunk of this slot holds: the chunk size, less for a split's last. */
+  int recordsIn(Slot slot) {
+    int s = SPLITS.indexOf(slot.split());
+    return Math.min(chunkSize, splitSizes[s] - slot.chunk() * chunkSize);
   }
 
-  int chunkSize() {
-    return chunkSize;
+  int records() {
+    return split.length;
   }
 
   /** Every chunk file the plan makes, in split then number order. */

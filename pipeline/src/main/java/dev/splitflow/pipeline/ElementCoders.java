@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -24,27 +25,51 @@ final class ElementCoders {
   private static final VarLongCoder LONG = VarLongCoder.of();
   private static final ByteArrayCoder BYTES = ByteArrayCoder.of();
 
-  /** {@link RecordRef}: chunk name, position, global index, batch path, encoded record. */
-  static final class RecordRefCoder extends AtomicCoder<RecordRef> {
-    private static final RecordRefCoder INSTANCE = new RecordRefCoder();
+  /**
+   * {@link RecordRefs}: batch path, record count, then per record its global index and where its
+   * encoding ends, then the encodings as one byte string.
+   */
+  static final class RecordRefsCoder extends AtomicCoder<RecordRefs> {
+    private static final RecordRefsCoder INSTANCE = new RecordRefsCoder();
 
-    static RecordRefCoder of() {
+    static RecordRefsCoder of() {
       return INSTANCE;
     }
 
     @Override
-    public void encode(RecordRef r, OutputStream out) throws IOException {
-      STRING.encode(r.chunk(), out);
-      INT.encode(r.position(), out);
-      LONG.encode(r.globalIndex(), out);
+    public void encode(RecordRefs r, OutputStream out) throws IOException {
       STRING.encode(r.batch(), out);
+      INT.encode(r.size(), out);
+      for (long g : r.globalIndices()) {
+        LONG.encode(g, out);
+      }
+      for (int e : r.ends()) {
+        INT.encode(e, out);
+      }
       BYTES.encode(r.encoded(), out);
     }
 
     @Override
-    public RecordRef decode(InputStream in) throws IOException {
-      return new RecordRef(
-          STRING.decode(in), INT.decode(in), LONG.decode(in), STRING.decode(in), BYTES.decode(in));
+    public RecordRefs decode(InputStream in) throws IOException {
+      String batch = STRING.decode(in);
+      int n = INT.decode(in);
+      if (n < 0) {
+        throw new CoderException("a negative record count: " + n);
+      }
+      long[] globals = new long[n];
+      for (int i = 0; i < n; i++) {
+        globals[i] = LONG.decode(in);
+      }
+      int[] ends = new int[n];
+      for (int i = 0; i < n; i++) {
+        ends[i] = INT.decode(in);
+      }
+      byte[] encoded = BYTES.decode(in);
+      try {
+        return new RecordRefs(batch, globals, ends, encoded);
+      } catch (IllegalArgumentException e) {
+        throw new CoderException(e.getMessage());
+      }
     }
 
     @Override

@@ -1,14 +1,10 @@
 package dev.splitflow.pipeline;
 
 import dev.splitflow.pt.PtFile;
-import dev.splitflow.pt.RecordCodec;
 import java.nio.channels.SeekableByteChannel;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -19,19 +15,19 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Opens each batch file (its directory and {@code data.pkl} only) and emits a small {@link
- * RecordRef} per record, naming the chunk the plan puts it in, in lists keyed by that chunk's group
- * ({@link ChunkPlan#CHUNKS_PER_GROUP}). No tensor bytes are read here.
+ * Opens each batch file (its directory and {@code data.pkl} only) and emits its records as {@link
+ * RecordRefs}, one per chunk group ({@link ChunkPlan#CHUNKS_PER_GROUP}) the plan sends them to,
+ * keyed by that group. No tensor bytes are read here.
  *
  * <p>Lists, not one element per record: a runner spends a fixed amount of work and memory on every
  * element it shuffles (the DirectRunner several kilobytes: a window, timers, state contexts), which
- * was most of what a local split allocated. A worker holds at most {@link #MAX_BUFFERED} references
+ * was most of what a local split allocated. A worker holds at most {@link #MAX_BUFFERED} records
  * before it emits them.
  */
 final class ReadRecordRefs
-    extends PTransform<PCollection<BatchSpec>, PCollection<KV<String, List<RecordRef>>>> {
+    extends PTransform<PCollection<BatchSpec>, PCollection<KV<String, RecordRefs>>> {
 
-  /** References held before they are emitted: about 3 MB, whatever the batch size. */
+  /** Records held before they are emitted: a few MB, whatever the batch size. */
   static final int MAX_BUFFERED = 10_000;
 
   private final String indices;
@@ -50,14 +46,13 @@ final class ReadRecordRefs
   }
 
   @Override
-  public PCollection<KV<String, List<RecordRef>>> expand(PCollection<BatchSpec> batches) {
+  public PCollection<KV<String, RecordRefs>> expand(PCollection<BatchSpec> batches) {
     return batches
         .apply("EncodeRecords", ParDo.of(new EncodeFn(indices, maxBuffered)))
-        .setCoder(
-            KvCoder.of(StringUtf8Coder.of(), ListCoder.of(ElementCoders.RecordRefCoder.of())));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.RecordRefsCoder.of()));
   }
 
-  private static final class EncodeFn extends DoFn<BatchSpec, KV<String, List<RecordRef>>> {
+  private static final class EncodeFn extends DoFn<BatchSpec, KV<String, RecordRefs>> {
     private final String indices;
     private final int maxBuffered;
     private transient ChunkPlan plan;
@@ -75,9 +70,9 @@ final class ReadRecordRefs
     }
 
     @ProcessElement
-    public void process(@Element BatchSpec batch, OutputReceiver<KV<String, List<RecordRef>>> out)
+    public void process(@Element BatchSpec batch, OutputReceiver<KV<String, RecordRefs>> out)
         throws Exception {
-      Map<String, List<RecordRef>> byGroup = new LinkedHashMap<>();
+      Map<String, RecordRefs.Builder> byGroup = new LinkedHashMap<>();
       int[] buffered = {0};
       try (SeekableByteChannel ch = BeamFiles.openSeekable(batch.path())) {
         // One record at a time: a batch file's records are never all in memory.
@@ -90,16 +85,10 @@ final class ReadRecordRefs
                     throw changedSince(batch, "more than " + batch.records());
                   }
                   long global = batch.firstIndex() + i;
-                  ChunkPlan.Slot slot = plan.slot(global);
                   byGroup
-                      .computeIfAbsent(slot.group(), g -> new ArrayList<>())
-                      .add(
-                          new RecordRef(
-                              slot.chunkName(),
-                              slot.position(),
-                              global,
-                              batch.path(),
-                              RecordCodec.encode(record)));
+                      .computeIfAbsent(
+                          plan.slot(global).group(), g -> new RecordRefs.Builder(batch.path()))
+                      .add(global, record);
                   records.inc();
                   if (++buffered[0] >= maxBuffered) {
                     emit(byGroup, out);
@@ -115,9 +104,9 @@ final class ReadRecordRefs
     }
 
     private static void emit(
-        Map<String, List<RecordRef>> byGroup, OutputReceiver<KV<String, List<RecordRef>>> out) {
-      for (Map.Entry<String, List<RecordRef>> e : byGroup.entrySet()) {
-        out.output(KV.of(e.getKey(), e.getValue()));
+        Map<String, RecordRefs.Builder> byGroup, OutputReceiver<KV<String, RecordRefs>> out) {
+      for (Map.Entry<String, RecordRefs.Builder> e : byGroup.entrySet()) {
+        out.output(KV.of(e.getKey(), e.getValue().build()));
       }
       byGroup.clear();
     }

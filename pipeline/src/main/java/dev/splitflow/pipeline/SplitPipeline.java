@@ -99,7 +99,6 @@ public final class SplitPipeline {
         output,
         indicesPath,
         plan.chunkNames(),
-        plan.chunkSize(),
         blankToNull(options.getRunId()));
     PipelineResult result = p.run();
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
@@ -129,7 +128,6 @@ public final class SplitPipeline {
       String output,
       String indicesPath,
       List<String> chunks,
-      int chunkSize,
       String runId) {
     PCollection<BatchSpec> specs =
         p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()));
@@ -139,7 +137,7 @@ public final class SplitPipeline {
     specs
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
         .apply("GroupByChunkGroup", GroupByKey.create())
-        .apply("WriteChunks", new WriteChunks(output, chunkSize))
+        .apply("WriteChunks", new WriteChunks(output, indicesPath))
         .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
   }
 

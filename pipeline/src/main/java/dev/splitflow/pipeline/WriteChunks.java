@@ -7,10 +7,7 @@ import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -24,59 +21,89 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Writes the chunks of each chunk group: each chunk's records in position order, each record's
- * tensor bytes read by range from its batch file and streamed into the chunk, which is written
- * under a temporary name and renamed when complete. Emits each chunk's size and checksums, computed
- * while writing, keyed by the output folder whose manifest will list them.
+ * Writes the chunks of each chunk group: each chunk's records in the order the plan gives them,
+ * each record's tensor bytes read by range from its batch file and streamed into the chunk, which
+ * is written under a temporary name and renamed when complete. Emits each chunk's size and
+ * checksums, computed while writing, keyed by the output folder whose manifest will list them.
  */
 final class WriteChunks
     extends PTransform<
-        PCollection<KV<String, Iterable<List<RecordRef>>>>, PCollection<KV<String, ChunkInfo>>> {
+        PCollection<KV<String, Iterable<RecordRefs>>>, PCollection<KV<String, ChunkInfo>>> {
   private final String output;
-  private final int chunkSize;
+  private final String indices;
 
-  WriteChunks(String output, int chunkSize) {
+  /**
+   * @param indices the indices file, read by each worker: it says which chunk, and where in it,
+   *     each record goes
+   */
+  WriteChunks(String output, String indices) {
     this.output = output;
-    this.chunkSize = chunkSize;
+    this.indices = indices;
   }
 
   @Override
   public PCollection<KV<String, ChunkInfo>> expand(
-      PCollection<KV<String, Iterable<List<RecordRef>>>> groups) {
+      PCollection<KV<String, Iterable<RecordRefs>>> groups) {
     return groups
-        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, chunkSize)))
+        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, indices)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.ChunkInfoCoder.of()));
   }
 
   private static final java.util.logging.Logger LOG =
       java.util.logging.Logger.getLogger(WriteChunks.class.getName());
 
-  private static final class WriteFn
-      extends DoFn<KV<String, Iterable<List<RecordRef>>>, KV<String, ChunkInfo>> {
-    private final String output;
-    private final int chunkSize;
+  /** Record {@code index} of {@code refs}. */
+  private record Entry(RecordRefs refs, int index) {}
 
-    WriteFn(String output, int chunkSize) {
+  private static final class WriteFn
+      extends DoFn<KV<String, Iterable<RecordRefs>>, KV<String, ChunkInfo>> {
+    private final String output;
+    private final String indices;
+    private transient ChunkPlan plan;
+
+    WriteFn(String output, String indices) {
       this.output = output;
-      this.chunkSize = chunkSize;
+      this.indices = indices;
+    }
+
+    @Setup
+    public void setup() throws IOException {
+      plan = ChunkPlan.read(indices);
     }
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<List<RecordRef>>> group,
-        OutputReceiver<KV<String, ChunkInfo>> out)
+        @Element KV<String, Iterable<RecordRefs>> group, OutputReceiver<KV<String, ChunkInfo>> out)
         throws IOException {
-      Map<String, List<RecordRef>> chunks = new TreeMap<>();
-      for (List<RecordRef> part : group.getValue()) {
-        for (RecordRef r : part) {
-          chunks.computeIfAbsent(r.chunk(), k -> new ArrayList<>()).add(r);
+      // Each chunk's records by position; the plan says where each goes and how many there are.
+      Map<String, Entry[]> chunks = new TreeMap<>();
+      for (RecordRefs part : group.getValue()) {
+        for (int i = 0; i < part.size(); i++) {
+          long global = part.globalIndex(i);
+          ChunkPlan.Slot slot = plan.slot(global);
+          if (!slot.group().equals(group.getKey())) {
+            throw new IllegalStateException(
+                "record "
+                    + global
+                    + " arrived in chunk group "
+                    + group.getKey()
+                    + ", but the indices put it in "
+                    + slot.chunkName());
+          }
+          Entry[] entries =
+              chunks.computeIfAbsent(slot.chunkName(), k -> new Entry[plan.recordsIn(slot)]);
+          if (entries[slot.position()] != null) {
+            throw new IllegalStateException(
+                slot.chunkName() + ": record " + global + " arrived twice");
+          }
+          entries[slot.position()] = new Entry(part, i);
         }
       }
       // One channel per batch file for the whole group: its chunks read from the same files.
       Map<String, SeekableByteChannel> channels = new HashMap<>();
       Map<String, RecordCodec.Decoder> decoders = new HashMap<>();
       try {
-        for (Map.Entry<String, List<RecordRef>> chunk : chunks.entrySet()) {
+        for (Map.Entry<String, Entry[]> chunk : chunks.entrySet()) {
           out.output(KV.of(output, write(chunk.getKey(), chunk.getValue(), channels, decoders)));
         }
       } finally {
@@ -88,18 +115,26 @@ final class WriteChunks
 
     private ChunkInfo write(
         String name,
-        List<RecordRef> refs,
+        Entry[] entries,
         Map<String, SeekableByteChannel> channels,
         Map<String, RecordCodec.Decoder> decoders)
         throws IOException {
       ChunkNames.Parsed parsed =
           ChunkNames.parse(name).orElseThrow(() -> new IllegalStateException("bad chunk " + name));
-      refs.sort(Comparator.comparingInt(RecordRef::position));
-      for (int i = 0; i < refs.size(); i++) {
-        if (refs.get(i).position() != i || i >= chunkSize) {
-          throw new IllegalStateException(
-              name + ": record positions are not 0.." + (refs.size() - 1));
-        }
+      int missing = 0;
+      for (Entry e : entries) {
+        missing += e == null ? 1 : 0;
+      }
+      if (missing > 0) {
+        throw new IllegalStateException(
+            name
+                + ": "
+                + missing
+                + " of its "
+                + entries.length
+                + " records never arrived (the first at position "
+                + java.util.Arrays.asList(entries).indexOf(null)
+                + ")");
       }
 
       ResourceId target = BeamFiles.resolve(output, name);
@@ -107,15 +142,16 @@ final class WriteChunks
       Checksums sums = new Checksums(BeamFiles.create(temp));
       long storageBytes;
       try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
-        for (RecordRef r : refs) {
-          RecordCodec.Decoder d = decoders.get(r.batch());
+        for (Entry e : entries) {
+          String batch = e.refs().batch();
+          RecordCodec.Decoder d = decoders.get(batch);
           if (d == null) {
-            SeekableByteChannel ch = BeamFiles.openSeekable(r.batch());
-            channels.put(r.batch(), ch);
-            d = new RecordCodec.Decoder(ch, r.batch());
-            decoders.put(r.batch(), d);
+            SeekableByteChannel ch = BeamFiles.openSeekable(batch);
+            channels.put(batch, ch);
+            d = new RecordCodec.Decoder(ch, batch);
+            decoders.put(batch, d);
           }
-          w.append(d.decode(r.encoded()));
+          w.append(e.refs().decode(e.index(), d));
         }
         storageBytes = w.storageBytes();
       }
@@ -123,12 +159,18 @@ final class WriteChunks
       LOG.fine(() -> "wrote " + name);
 
       String split = parsed.split();
-      Metrics.counter(SplitPipeline.METRICS, "records_" + split).inc(refs.size());
+      Metrics.counter(SplitPipeline.METRICS, "records_" + split).inc(entries.length);
       Metrics.counter(SplitPipeline.METRICS, "bytes_" + split).inc(sums.bytes());
       Metrics.counter(SplitPipeline.METRICS, "tensor_bytes").inc(storageBytes);
       Metrics.counter(SplitPipeline.METRICS, SplitPipeline.CHUNKS_WRITTEN).inc();
       return new ChunkInfo(
-          name, split, parsed.number(), refs.size(), sums.bytes(), sums.crc32c(), sums.sha256Hex());
+          name,
+          split,
+          parsed.number(),
+          entries.length,
+          sums.bytes(),
+          sums.crc32c(),
+          sums.sha256Hex());
     }
   }
 }

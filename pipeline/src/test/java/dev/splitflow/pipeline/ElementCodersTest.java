@@ -17,23 +17,42 @@ import org.junit.jupiter.api.Test;
 
 class ElementCodersTest {
 
-  private static final RecordRef REF =
-      new RecordRef(
-          "val_chunk_00012.pt",
-          49,
-          5_000_000_123L,
+  private static final RecordRefs REFS =
+      new RecordRefs(
           "gs://bucket/data/batch_ü7.pt",
-          new byte[] {1, -1});
+          new long[] {5_000_000_123L, 7},
+          new int[] {2, 3},
+          new byte[] {1, -1, 5});
   private static final BatchSpec BATCH = new BatchSpec("/data/batch_10.pt", 1_234L, 256L);
   private static final ChunkInfo CHUNK =
       new ChunkInfo("val_chunk_00012.pt", "val", 12, 50, 13_107_712L, "AAAAAA==", "ab".repeat(32));
 
   @Test
   void recordRefsSurviveEncodingOneAfterAnother() throws IOException {
-    RecordRef empty = new RecordRef("", 0, 0, "", new byte[0]);
-    RecordRef[] back = twoInOneStream(ElementCoders.RecordRefCoder.of(), REF, empty);
-    assertSame(REF, back[0]);
+    RecordRefs empty = new RecordRefs("", new long[0], new int[0], new byte[0]);
+    RecordRefs[] back = twoInOneStream(ElementCoders.RecordRefsCoder.of(), REFS, empty);
+    assertSame(REFS, back[0]);
     assertSame(empty, back[1]);
+  }
+
+  @Test
+  void recordEndsThatDoNotFitTheBytesAreACoderError() throws Exception {
+    RecordRefs refs = new RecordRefs("b", new long[] {1, 2}, new int[] {1, 2}, new byte[] {1, 2});
+    byte[] good = CoderUtils.encodeToByteArray(ElementCoders.RecordRefsCoder.of(), refs);
+    // Layout: 1 + 1 (path), 1 (count), 1 + 1 (indices), 1 + 1 (ends), 1 + 2 (bytes).
+    byte[] backwards = good.clone();
+    backwards[5] = 3; // the first record would end after the second
+    assertThrows(
+        CoderException.class,
+        () -> CoderUtils.decodeFromByteArray(ElementCoders.RecordRefsCoder.of(), backwards));
+    byte[] beyond = good.clone();
+    beyond[6] = 9; // past the 2 encoded bytes
+    assertThrows(
+        CoderException.class,
+        () -> CoderUtils.decodeFromByteArray(ElementCoders.RecordRefsCoder.of(), beyond));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new RecordRefs("b", new long[] {1}, new int[0], new byte[0]));
   }
 
   @Test
@@ -50,20 +69,19 @@ class ElementCodersTest {
 
   @Test
   void encodingsAreDeterministicAndSmall() throws Exception {
-    byte[] a = CoderUtils.encodeToByteArray(ElementCoders.RecordRefCoder.of(), REF);
+    byte[] a = CoderUtils.encodeToByteArray(ElementCoders.RecordRefsCoder.of(), REFS);
     byte[] b =
         CoderUtils.encodeToByteArray(
-            ElementCoders.RecordRefCoder.of(),
-            new RecordRef(
-                REF.chunk(),
-                REF.position(),
-                REF.globalIndex(),
-                REF.batch(),
-                REF.encoded().clone()));
+            ElementCoders.RecordRefsCoder.of(),
+            new RecordRefs(
+                REFS.batch(),
+                REFS.globalIndices().clone(),
+                REFS.ends().clone(),
+                REFS.encoded().clone()));
     assertArrayEquals(a, b);
-    // Fields only: 1 + 18 (chunk) + 1 (position) + 5 (index) + 1 + 29 (path, UTF-8) + 1 + 2.
-    assertEquals(58, a.length);
-    ElementCoders.RecordRefCoder.of().verifyDeterministic();
+    // Fields only: 1 + 29 (path, UTF-8), 1 (count), 5 + 1 (indices), 1 + 1 (ends), 1 + 3 (bytes).
+    assertEquals(43, a.length);
+    ElementCoders.RecordRefsCoder.of().verifyDeterministic();
     ElementCoders.BatchSpecCoder.of().verifyDeterministic();
     ElementCoders.ChunkInfoCoder.of().verifyDeterministic();
   }
@@ -80,16 +98,15 @@ class ElementCodersTest {
   @Test
   void codersSerializeForDataflow() {
     // Dataflow ships coders in the job graph: they must survive Java serialization.
-    SerializableUtils.ensureSerializable(ElementCoders.RecordRefCoder.of());
+    SerializableUtils.ensureSerializable(ElementCoders.RecordRefsCoder.of());
     SerializableUtils.ensureSerializable(ElementCoders.BatchSpecCoder.of());
     SerializableUtils.ensureSerializable(ElementCoders.ChunkInfoCoder.of());
   }
 
-  private static void assertSame(RecordRef want, RecordRef got) {
-    assertEquals(want.chunk(), got.chunk());
-    assertEquals(want.position(), got.position());
-    assertEquals(want.globalIndex(), got.globalIndex());
+  private static void assertSame(RecordRefs want, RecordRefs got) {
     assertEquals(want.batch(), got.batch());
+    assertArrayEquals(want.globalIndices(), got.globalIndices());
+    assertArrayEquals(want.ends(), got.ends());
     assertArrayEquals(want.encoded(), got.encoded());
   }
 
