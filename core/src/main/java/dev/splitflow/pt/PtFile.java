@@ -229,10 +229,10 @@ public final class PtFile implements Closeable {
 
     static ZipPickle find(Source src) throws IOException {
       ZipDirectory dir = ZipDirectory.read(src);
-      if (dir.entries().isEmpty()) {
+      if (dir.size() == 0) {
         throw src.error("zip directory", "expected data.pkl and storages, found an empty archive");
       }
-      String first = dir.entries().get(0).name;
+      String first = dir.entry(0).name;
       int slash = first.indexOf('/');
       if (slash <= 0) {
         throw src.error(

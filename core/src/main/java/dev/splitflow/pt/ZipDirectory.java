@@ -1,20 +1,22 @@
 package dev.splitflow.pt;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
 
 /**
  * The central directory of a zip-format .pt file. Only the end records and the directory are read;
  * local headers are read one at a time, when an entry's payload is first needed, because torch pads
  * them with an alignment extra field that the central directory does not show.
+ *
+ * <p>Entries are kept in arrays, not as objects: a batch file has one entry per storage, often one
+ * per record (25,600 in a 400 MB batch of small images), and the directory lives as long as the
+ * file is read, long enough for the collector to copy every object it holds several times.
  */
 final class ZipDirectory {
   static final int STORED = 0;
@@ -26,21 +28,28 @@ final class ZipDirectory {
   private static final int CEN_SIG = 0x02014b50;
   private static final long U32 = 0xFFFFFFFFL;
 
-  /** One entry as the central directory lists it. */
+  /** One entry as the central directory lists it: a view, made when it is asked for. */
   static final class Entry {
     final String name;
     final int method;
     final long compressedSize;
     final long size;
     final long localHeaderOffset;
-    private long payloadOffset = -1;
+    private final int index;
 
-    Entry(String name, int method, long compressedSize, long size, long localHeaderOffset) {
+    private Entry(
+        String name,
+        int method,
+        long compressedSize,
+        long size,
+        long localHeaderOffset,
+        int index) {
       this.name = name;
       this.method = method;
       this.compressedSize = compressedSize;
       this.size = size;
       this.localHeaderOffset = localHeaderOffset;
+      this.index = index;
     }
 
     String where() {
@@ -49,26 +58,97 @@ final class ZipDirectory {
   }
 
   private final Source src;
-  private final List<Entry> entries;
-  private final Map<String, Entry> byName;
+  private final int count;
+  private final int[] methods;
+  private final long[] compressedSizes;
+  private final long[] sizes;
+  private final long[] localHeaderOffsets;
+  private final long[] payloadOffsets;
+
+  /** Entry names, UTF-8, one after another; entry i's ends at {@code nameEnds[i]}. */
+  private final byte[] names;
+
+  private final int[] nameEnds;
+
+  /** Open addressing: entry index + 1 at the slot of its name's hash, 0 where free. */
+  private final int[] table;
+
   private final long directoryOffset;
 
-  private ZipDirectory(Source src, List<Entry> entries, long directoryOffset) {
+  private ZipDirectory(
+      Source src,
+      int count,
+      int[] methods,
+      long[] compressedSizes,
+      long[] sizes,
+      long[] localHeaderOffsets,
+      byte[] names,
+      int[] nameEnds,
+      long directoryOffset) {
     this.src = src;
-    this.entries = entries;
+    this.count = count;
+    this.methods = methods;
+    this.compressedSizes = compressedSizes;
+    this.sizes = sizes;
+    this.localHeaderOffsets = localHeaderOffsets;
+    this.names = names;
+    this.nameEnds = nameEnds;
     this.directoryOffset = directoryOffset;
-    this.byName = new HashMap<>();
-    for (Entry e : entries) {
-      byName.putIfAbsent(e.name, e);
+    this.payloadOffsets = new long[count];
+    Arrays.fill(payloadOffsets, -1);
+    this.table = new int[Integer.highestOneBit(Math.max(count, 1) * 2 + 1) * 2];
+    for (int i = 0; i < count; i++) {
+      int start = i == 0 ? 0 : nameEnds[i - 1];
+      int slot = find(names, start, nameEnds[i]);
+      if (table[slot] == 0) { // a repeated name keeps its first entry, as a zip reader does
+        table[slot] = i + 1;
+      }
     }
   }
 
-  List<Entry> entries() {
-    return entries;
+  /** How many entries the directory lists. */
+  int size() {
+    return count;
   }
 
+  /** Entry {@code i}, in directory order. */
+  Entry entry(int i) {
+    int start = i == 0 ? 0 : nameEnds[i - 1];
+    return new Entry(
+        new String(names, start, nameEnds[i] - start, StandardCharsets.UTF_8),
+        methods[i],
+        compressedSizes[i],
+        sizes[i],
+        localHeaderOffsets[i],
+        i);
+  }
+
+  /** The entry of that name (the first, if the directory repeats it), or null. */
   Entry get(String name) {
-    return byName.get(name);
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    int i = table[find(utf8, 0, utf8.length)] - 1;
+    return i < 0
+        ? null
+        : new Entry(name, methods[i], compressedSizes[i], sizes[i], localHeaderOffsets[i], i);
+  }
+
+  /** The slot holding the name {@code key[from, to)}, or the free slot where it would go. */
+  private int find(byte[] key, int from, int to) {
+    int h = 1;
+    for (int k = from; k < to; k++) {
+      h = 31 * h + key[k];
+    }
+    int mask = table.length - 1;
+    for (int slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
+      int i = table[slot] - 1;
+      if (i < 0) {
+        return slot;
+      }
+      int start = i == 0 ? 0 : nameEnds[i - 1];
+      if (Arrays.equals(names, start, nameEnds[i], key, from, to)) {
+        return slot;
+      }
+    }
   }
 
   static ZipDirectory read(Source src) throws IOException {
@@ -130,12 +210,26 @@ final class ZipDirectory {
               + cdSize
               + " bytes hold");
     }
-    List<Entry> entries = new ArrayList<>((int) count);
+    int n = (int) count; // at most cdSize / 46, and a directory over 98 GB is not a .pt file
+    if (n != count) {
+      throw src.error(Source.at(eocdPos), "central directory declares " + count + " entries");
+    }
+    // Grown as entries are read, so a false count costs no memory before it is found out.
+    int capacity = Math.min(n, 1024);
+    int[] methods = new int[capacity];
+    long[] compressedSizes = new long[capacity];
+    long[] sizes = new long[capacity];
+    long[] localHeaderOffsets = new long[capacity];
+    int[] nameEnds = new int[capacity];
+    ByteArrayOutputStream names = new ByteArrayOutputStream((int) Math.min(cdSize, 1 << 20));
+    byte[] header = new byte[46];
+    ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+    byte[] field = new byte[256];
     DataInputStream in =
         new DataInputStream(src.region(cdOffset, cdSize, "the zip central directory"));
     long pos = cdOffset;
-    for (long i = 0; i < count; i++) {
-      ByteBuffer h = readLe(in, 46, src, pos, "a central directory entry");
+    for (int i = 0; i < n; i++) {
+      readFully(in, header, 46, src, pos, "a central directory entry");
       if (h.getInt(0) != CEN_SIG) {
         throw src.error(
             Source.at(pos),
@@ -153,9 +247,13 @@ final class ZipDirectory {
       int extraLen = h.getShort(30) & 0xFFFF;
       int commentLen = h.getShort(32) & 0xFFFF;
       long lho = h.getInt(42) & U32;
-      byte[] nameBytes = readLe(in, nameLen, src, pos, "an entry name").array();
-      ByteBuffer extra = readLe(in, extraLen, src, pos, "an entry's extra field");
-      readLe(in, commentLen, src, pos, "an entry comment");
+      if (field.length < Math.max(nameLen, Math.max(extraLen, commentLen))) {
+        field = new byte[0x10000];
+      }
+      readFully(in, field, nameLen, src, pos, "an entry name");
+      names.write(field, 0, nameLen);
+      readFully(in, field, extraLen, src, pos, "an entry's extra field");
+      ByteBuffer extra = ByteBuffer.wrap(field, 0, extraLen).order(ByteOrder.LITTLE_ENDIAN);
       // Zip64 sizes and offset replace exactly the fields that hold 0xFFFFFFFF, in this order.
       while (extra.remaining() >= 4) {
         int id = extra.getShort() & 0xFFFF;
@@ -177,39 +275,60 @@ final class ZipDirectory {
         }
         extra.position(next);
       }
-      String name = new String(nameBytes, StandardCharsets.UTF_8);
+      readFully(in, field, commentLen, src, pos, "an entry comment");
       if (csize < 0 || usize < 0 || lho < 0 || lho > cdOffset) {
+        byte[] all = names.toByteArray();
+        String name = new String(all, all.length - nameLen, nameLen, StandardCharsets.UTF_8);
         throw src.error(
             "entry '" + name + "'",
             "sizes or offset out of range (offset " + lho + ", " + csize + " bytes)");
       }
-      entries.add(new Entry(name, method, csize, usize, lho));
+      if (i == methods.length) {
+        capacity = (int) Math.min(n, 2L * capacity);
+        methods = Arrays.copyOf(methods, capacity);
+        compressedSizes = Arrays.copyOf(compressedSizes, capacity);
+        sizes = Arrays.copyOf(sizes, capacity);
+        localHeaderOffsets = Arrays.copyOf(localHeaderOffsets, capacity);
+        nameEnds = Arrays.copyOf(nameEnds, capacity);
+      }
+      methods[i] = method;
+      compressedSizes[i] = csize;
+      sizes[i] = usize;
+      localHeaderOffsets[i] = lho;
+      nameEnds[i] = names.size();
       pos += 46L + nameLen + extraLen + commentLen;
     }
-    return new ZipDirectory(src, entries, cdOffset);
+    return new ZipDirectory(
+        src,
+        n,
+        methods,
+        compressedSizes,
+        sizes,
+        localHeaderOffsets,
+        names.toByteArray(),
+        nameEnds,
+        cdOffset);
   }
 
   private static int readInt(Source src, long pos) throws IOException {
     return src.read(pos, 4, "a zip signature").getInt(0);
   }
 
-  private static ByteBuffer readLe(InputStream in, int n, Source src, long pos, String what)
-      throws IOException {
-    byte[] b = in.readNBytes(n);
-    if (b.length != n) {
-      throw src.error(
-          Source.at(pos), "expected " + n + " bytes of " + what + ", found " + b.length);
+  private static void readFully(
+      InputStream in, byte[] into, int n, Source src, long pos, String what) throws IOException {
+    int got = in.readNBytes(into, 0, n);
+    if (got != n) {
+      throw src.error(Source.at(pos), "expected " + n + " bytes of " + what + ", found " + got);
     }
-    return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /** Where the entry's bytes start, from its local header; checked to end before the directory. */
   long payloadOffset(Entry e) throws IOException {
-    if (e.payloadOffset < 0) {
-      e.payloadOffset =
+    if (payloadOffsets[e.index] < 0) {
+      payloadOffsets[e.index] =
           StorageData.payloadOffset(
               src, e.localHeaderOffset, e.compressedSize, directoryOffset, e.where());
     }
-    return e.payloadOffset;
+    return payloadOffsets[e.index];
   }
 }

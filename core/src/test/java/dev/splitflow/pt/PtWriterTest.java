@@ -168,7 +168,8 @@ class PtWriterTest {
     }
     Source src = new Source(java.nio.channels.FileChannel.open(file), file.toString());
     ZipDirectory dir = ZipDirectory.read(src);
-    for (ZipDirectory.Entry e : dir.entries()) {
+    for (int i = 0; i < dir.size(); i++) {
+      ZipDirectory.Entry e = dir.entry(i);
       assertEquals(0, dir.payloadOffset(e) % 64, e.name + " payload offset");
     }
     src.channel.close();
