@@ -318,10 +318,16 @@ public sealed interface PtValue
       }
     }
 
+    /**
+     * Dicts up to this size find keys by scanning: records are small dicts, and a hash index per
+     * dict was a fifth of the memory of a record as read.
+     */
+    private static final int SCAN_LIMIT = 8;
+
     private final Kind kind;
     private final List<PtValue> keys = new ArrayList<>();
     private final List<PtValue> values = new ArrayList<>();
-    private final Map<Object, Integer> index = new HashMap<>();
+    private Map<Object, Integer> index; // made when the dict outgrows SCAN_LIMIT
 
     DictValue(Kind kind) {
       this.kind = kind;
@@ -345,14 +351,35 @@ public sealed interface PtValue
     /** Python's assignment: a new key goes last, an existing key keeps its place. */
     void put(PtValue key, PtValue value) {
       Object hk = Values.hashKey(key);
-      Integer at = index.get(hk);
-      if (at == null) {
-        index.put(hk, keys.size());
+      int at = indexOf(hk);
+      if (at < 0) {
+        if (index != null) {
+          index.put(hk, keys.size());
+        }
         keys.add(key);
         values.add(value);
+        if (index == null && keys.size() > SCAN_LIMIT) {
+          index = new HashMap<>();
+          for (int i = 0; i < keys.size(); i++) {
+            index.putIfAbsent(Values.hashKey(keys.get(i)), i);
+          }
+        }
       } else {
         values.set(at, value);
       }
+    }
+
+    private int indexOf(Object hashKey) {
+      if (index != null) {
+        Integer at = index.get(hashKey);
+        return at == null ? -1 : at;
+      }
+      for (int i = 0; i < keys.size(); i++) {
+        if (Values.hashKey(keys.get(i)).equals(hashKey)) {
+          return i;
+        }
+      }
+      return -1;
     }
 
     public Kind kind() {
@@ -386,8 +413,8 @@ public sealed interface PtValue
     }
 
     public PtValue get(PtValue key) {
-      Integer at = index.get(Values.hashKey(key));
-      return at == null ? null : values.get(at);
+      int at = indexOf(Values.hashKey(key));
+      return at < 0 ? null : values.get(at);
     }
 
     /** True when every key is a {@code str}. */

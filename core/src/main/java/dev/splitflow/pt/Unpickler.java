@@ -350,12 +350,13 @@ final class Unpickler {
     throw error("a " + describe(o) + " cannot be a value in a record");
   }
 
+  /** Converts a list popped off the stack in place: it is a fresh list no one else holds. */
+  @SuppressWarnings("unchecked")
   private List<PtValue> valuesOf(List<Object> items) {
-    List<PtValue> out = new ArrayList<>(items.size());
-    for (Object o : items) {
-      out.add(value(o));
+    for (int i = 0; i < items.size(); i++) {
+      items.set(i, value(items.get(i)));
     }
-    return out;
+    return (List<PtValue>) (List<?>) items;
   }
 
   private void setItems(DictValue d, List<Object> kv) {
@@ -463,9 +464,7 @@ final class Unpickler {
     if (from < floor) {
       throw error("expected " + n + " values on the stack, found " + (stack.size() - floor));
     }
-    List<Object> items = new ArrayList<>(stack.subList(from, stack.size()));
-    stack.subList(from, stack.size()).clear();
-    return items;
+    return cut(from, from);
   }
 
   private List<Object> popMark() {
@@ -473,8 +472,22 @@ final class Unpickler {
       throw error("expected a MARK on the stack, found none");
     }
     int m = marks.remove(marks.size() - 1);
-    List<Object> items = new ArrayList<>(stack.subList(m + 1, stack.size()));
-    stack.subList(m, stack.size()).clear();
+    return cut(m, m + 1);
+  }
+
+  /**
+   * Returns the stack's items from {@code from}, then shortens it to {@code to}: one copy and one
+   * list per call, since every container and tuple of every record goes through here.
+   */
+  private List<Object> cut(int to, int from) {
+    int size = stack.size();
+    List<Object> items = new ArrayList<>(size - from);
+    for (int i = from; i < size; i++) {
+      items.add(stack.get(i));
+    }
+    for (int i = size - 1; i >= to; i--) {
+      stack.remove(i);
+    }
     return items;
   }
 

@@ -10,6 +10,19 @@ final class Utf8 {
   private Utf8() {}
 
   static byte[] encodeSurrogatePass(String s) {
+    // Keys and labels are nearly always ASCII: one array, no stream.
+    byte[] ascii = new byte[s.length()];
+    for (int i = 0; i < ascii.length; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        return encodeAll(s);
+      }
+      ascii[i] = (byte) c;
+    }
+    return ascii;
+  }
+
+  private static byte[] encodeAll(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() + 8);
     for (int i = 0; i < s.length(); ) {
       int cp = s.codePointAt(i);
@@ -43,8 +56,20 @@ final class Utf8 {
 
   /** Decodes; returns null if the bytes are not UTF-8 (surrogates allowed). */
   static String decodeSurrogatePassOrNull(byte[] b) {
+    if (isAscii(b)) {
+      return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
     StringBuilder sb = new StringBuilder(b.length);
     return scan(b, sb) ? sb.toString() : null;
+  }
+
+  private static boolean isAscii(byte[] b) {
+    for (byte x : b) {
+      if (x < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Walks the code points, appending each to {@code out} if given; false at the first fault. */

@@ -79,4 +79,55 @@ class ValuesTest {
           () -> java.util.HexFormat.of().formatHex(b));
     }
   }
+
+  @Test
+  void stringsSurviveEncodingWhetherAsciiOrNot() {
+    Random rnd = new Random(7);
+    String alphabet = "aZ0_ /\u0000\u007f\u0080é€\ud83d\ude00";
+    for (int k = 0; k < 5_000; k++) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = rnd.nextInt(12); i > 0; i--) {
+        sb.append(alphabet.charAt(rnd.nextInt(k % 2 == 0 ? 6 : alphabet.length())));
+      }
+      String s = sb.toString();
+      byte[] utf8 = Utf8.encodeSurrogatePass(s);
+      assertEquals(s, Utf8.decodeSurrogatePass(utf8), s);
+      // Without lone surrogates it is plain UTF-8, as Python writes it.
+      if (!s.matches("(?s).*[\\ud800-\\udfff].*")) {
+        assertEquals(new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8), s);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            s.getBytes(StandardCharsets.UTF_8), utf8, s);
+      }
+    }
+    // A lone surrogate keeps its three bytes (surrogatepass) and comes back as itself.
+    assertEquals("\ud800x", Utf8.decodeSurrogatePass(Utf8.encodeSurrogatePass("\ud800x")));
+  }
+
+  @Test
+  void dictKeysAreFoundAsPythonFindsThemBelowAndAboveTheScanLimit() {
+    for (int size = 1; size <= 20; size++) {
+      PtValue.DictValue d = new PtValue.DictValue(PtValue.DictValue.Kind.DICT);
+      for (int i = 0; i < size; i++) {
+        d.put(PtValue.StrValue.of("k" + i), IntValue.of(i));
+      }
+      d.put(IntValue.of(1), PtValue.StrValue.of("one"));
+      // True and 1.0 are the key 1, as in Python: they replace its value and keep its place.
+      d.put(PtValue.BoolValue.TRUE, PtValue.StrValue.of("true"));
+      d.put(new PtValue.FloatValue(1.0), PtValue.StrValue.of("float"));
+      d.put(PtValue.StrValue.of("k0"), IntValue.of(-1));
+      // NaN is never equal to itself: each NaN key is a key of its own.
+      d.put(new PtValue.FloatValue(Double.NaN), IntValue.of(0));
+      d.put(new PtValue.FloatValue(Double.NaN), IntValue.of(0));
+
+      assertEquals(size + 3, d.size(), "size " + size);
+      assertEquals(IntValue.of(-1), d.get("k0"));
+      if (size > 1) {
+        assertEquals(IntValue.of(size - 1), d.get("k" + (size - 1)));
+      }
+      assertEquals(null, d.get("k" + size));
+      assertEquals(PtValue.StrValue.of("float"), d.get(IntValue.of(1)));
+      assertEquals(IntValue.of(1), d.keyAt(size), "the int key keeps its first form and place");
+      assertEquals(null, d.get(new PtValue.FloatValue(Double.NaN)));
+    }
+  }
 }
