@@ -4,7 +4,9 @@ import dev.splitflow.pt.PtFile;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,10 +100,19 @@ public final class IndicesScan {
       throws IOException {
     try (SeekableByteChannel ch = opener.open(b)) {
       List<RecordInfo> out = new ArrayList<>();
+      // A batch has a handful of strata and a few records per group: keep one copy of each, not
+      // one per record (they are most of what the planner holds for 100,000 records).
+      Map<Stratum, Stratum> strata = new HashMap<>();
+      Map<String, String> groups = new HashMap<>();
       PtFile.forEachRecord(
           ch,
           b.path(),
-          (i, record) -> out.add(RecordInfos.extract(record, config, i, b.file() + "#" + i)));
+          (i, record) -> {
+            RecordInfo r = RecordInfos.extract(record, config, i, b.file() + "#" + i);
+            Stratum stratum = strata.computeIfAbsent(r.stratum(), k -> k);
+            String group = r.group() == null ? null : groups.computeIfAbsent(r.group(), k -> k);
+            out.add(new RecordInfo(r.globalIndex(), r.identity(), stratum, group));
+          });
       return out;
     }
   }

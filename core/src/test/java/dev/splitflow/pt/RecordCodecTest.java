@@ -76,4 +76,30 @@ class RecordCodecTest {
             IOException.class, () -> decoder.decode(bytes, 0, end + 1));
     assertEquals("a record encoding of " + (end + 1) + " bytes has 1 left over", e.getMessage());
   }
+
+  @Test
+  void oneWriterAndOneDecoderServeManyRecordsAsFreshOnesWould() throws IOException {
+    TensorValue t = TensorValue.of(DType.INT16, new long[] {2}, new byte[] {1, 0, 2, 0});
+    ListValue shared = ListValue.of(List.of(TestRecords.i(1)));
+    List<PtValue> records =
+        List.of(
+            DictValue.of(Map.of("a", shared, "b", shared, "t", t)),
+            DictValue.of(Map.of("t", t, "u", t)),
+            ListValue.of(List.of(t, shared, shared)));
+    RecordCodec.Writer writer = new RecordCodec.Writer();
+    RecordCodec.Decoder decoder =
+        new RecordCodec.Decoder(new TestRecords.ByteArrayChannel(new byte[0]), "none");
+    for (int round = 0; round < 3; round++) {
+      for (PtValue r : records) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        writer.encode(r, bytes);
+        byte[] encoded = bytes.toByteArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(RecordCodec.encode(r), encoded);
+        assertEquals(PtJson.toJson(r, true), PtJson.toJson(decoder.decode(encoded), true));
+        // A refused encoding leaves nothing behind for the next record.
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IOException.class, () -> decoder.decode(encoded, 0, encoded.length - 1));
+      }
+    }
+  }
 }

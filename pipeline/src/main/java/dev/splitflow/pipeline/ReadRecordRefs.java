@@ -1,6 +1,7 @@
 package dev.splitflow.pipeline;
 
 import dev.splitflow.pt.PtFile;
+import dev.splitflow.pt.RecordCodec;
 import java.nio.channels.SeekableByteChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,6 +57,7 @@ final class ReadRecordRefs
     private final String indices;
     private final int maxBuffered;
     private transient ChunkPlan plan;
+    private transient RecordCodec.Writer writer;
     private final Counter records = Metrics.counter(SplitPipeline.METRICS, "records_read");
     private final Counter batches = Metrics.counter(SplitPipeline.METRICS, "batches_read");
 
@@ -67,6 +69,7 @@ final class ReadRecordRefs
     @Setup
     public void setup() throws Exception {
       plan = ChunkPlan.read(indices);
+      writer = new RecordCodec.Writer();
     }
 
     @ProcessElement
@@ -88,7 +91,7 @@ final class ReadRecordRefs
                   byGroup
                       .computeIfAbsent(
                           plan.slot(global).group(), g -> new RecordRefs.Builder(batch.path()))
-                      .add(global, record);
+                      .add(global, record, writer);
                   records.inc();
                   if (++buffered[0] >= maxBuffered) {
                     emit(byGroup, out);

@@ -90,12 +90,12 @@ final class RecordRefs {
       this.batch = batch;
     }
 
-    void add(long globalIndex, PtValue record) throws IOException {
+    void add(long globalIndex, PtValue record, RecordCodec.Writer writer) throws IOException {
       if (size == globalIndices.length) {
         globalIndices = Arrays.copyOf(globalIndices, size * 2);
         ends = Arrays.copyOf(ends, size * 2);
       }
-      RecordCodec.encode(record, bytes);
+      writer.encode(record, bytes);
       globalIndices[size] = globalIndex;
       ends[size] = bytes.size();
       size++;
