@@ -7,10 +7,13 @@ import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -23,12 +26,12 @@ import org.apache.beam.sdk.values.PCollection;
 /**
  * Writes the chunks of each chunk group: each chunk's records in the order the plan gives them,
  * each record's tensor bytes read by range from its batch file and streamed into the chunk, which
- * is written under a temporary name and renamed when complete. Emits each chunk's size and
+ * is written under a temporary name and renamed when complete. Emits each group's chunks' sizes and
  * checksums, computed while writing, keyed by the output folder whose manifest will list them.
  */
 final class WriteChunks
     extends PTransform<
-        PCollection<KV<String, Iterable<RecordRefs>>>, PCollection<KV<String, ChunkInfo>>> {
+        PCollection<KV<String, Iterable<RecordRefs>>>, PCollection<KV<String, List<ChunkInfo>>>> {
   private final String output;
   private final String indices;
 
@@ -42,11 +45,12 @@ final class WriteChunks
   }
 
   @Override
-  public PCollection<KV<String, ChunkInfo>> expand(
+  public PCollection<KV<String, List<ChunkInfo>>> expand(
       PCollection<KV<String, Iterable<RecordRefs>>> groups) {
     return groups
         .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, indices)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.ChunkInfoCoder.of()));
+        .setCoder(
+            KvCoder.of(StringUtf8Coder.of(), ListCoder.of(ElementCoders.ChunkInfoCoder.of())));
   }
 
   private static final java.util.logging.Logger LOG =
@@ -56,7 +60,7 @@ final class WriteChunks
   private record Entry(RecordRefs refs, int index) {}
 
   private static final class WriteFn
-      extends DoFn<KV<String, Iterable<RecordRefs>>, KV<String, ChunkInfo>> {
+      extends DoFn<KV<String, Iterable<RecordRefs>>, KV<String, List<ChunkInfo>>> {
     private final String output;
     private final String indices;
     private transient ChunkPlan plan;
@@ -73,7 +77,8 @@ final class WriteChunks
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<RecordRefs>> group, OutputReceiver<KV<String, ChunkInfo>> out)
+        @Element KV<String, Iterable<RecordRefs>> group,
+        OutputReceiver<KV<String, List<ChunkInfo>>> out)
         throws IOException {
       // Each chunk's records by position; the plan says where each goes and how many there are.
       Map<String, Entry[]> chunks = new TreeMap<>();
@@ -102,15 +107,19 @@ final class WriteChunks
       // One channel per batch file for the whole group: its chunks read from the same files.
       Map<String, SeekableByteChannel> channels = new HashMap<>();
       Map<String, RecordCodec.Decoder> decoders = new HashMap<>();
+      // One element per group, not per chunk: the DirectRunner copies the manifest's growing
+      // collection of them through their coder as each bundle arrives.
+      List<ChunkInfo> written = new ArrayList<>(chunks.size());
       try {
         for (Map.Entry<String, Entry[]> chunk : chunks.entrySet()) {
-          out.output(KV.of(output, write(chunk.getKey(), chunk.getValue(), channels, decoders)));
+          written.add(write(chunk.getKey(), chunk.getValue(), channels, decoders));
         }
       } finally {
         for (SeekableByteChannel ch : channels.values()) {
           ch.close();
         }
       }
+      out.output(KV.of(output, written));
     }
 
     private ChunkInfo write(

@@ -27,7 +27,7 @@ import org.apache.beam.sdk.values.PCollection;
  * _SPLIT_MANIFEST.json}, whose appearance tells the verifier the output is complete.
  */
 final class WriteManifest
-    extends PTransform<PCollection<KV<String, ChunkInfo>>, PCollection<String>> {
+    extends PTransform<PCollection<KV<String, List<ChunkInfo>>>, PCollection<String>> {
   private final String output;
   private final String indices;
   private final List<String> expectedChunks;
@@ -41,7 +41,7 @@ final class WriteManifest
   }
 
   @Override
-  public PCollection<String> expand(PCollection<KV<String, ChunkInfo>> chunks) {
+  public PCollection<String> expand(PCollection<KV<String, List<ChunkInfo>>> chunks) {
     // A plain GroupByKey, not Combine.globally: the combine's per-bundle partial combining and its
     // default-value side input each cost the DirectRunner fixed work per chunk and per run.
     return chunks
@@ -49,7 +49,28 @@ final class WriteManifest
         .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks, runId)));
   }
 
-  private static final class FinishFn extends DoFn<KV<String, Iterable<ChunkInfo>>, String> {
+  /**
+   * The indices file's {@code metadata} object, read past the three index lists without building
+   * them (a million numbers for a million records).
+   */
+  static JsonNode metadataOf(byte[] indices) throws java.io.IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    try (com.fasterxml.jackson.core.JsonParser p = mapper.getFactory().createParser(indices)) {
+      if (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          p.nextToken();
+          if (field.equals("metadata")) {
+            return mapper.readTree(p);
+          }
+          p.skipChildren();
+        }
+      }
+    }
+    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+  }
+
+  private static final class FinishFn extends DoFn<KV<String, Iterable<List<ChunkInfo>>>, String> {
     private final String output;
     private final String indices;
     private final List<String> expected;
@@ -64,10 +85,10 @@ final class WriteManifest
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<ChunkInfo>> collected, OutputReceiver<String> out)
+        @Element KV<String, Iterable<List<ChunkInfo>>> collected, OutputReceiver<String> out)
         throws Exception {
       List<ChunkInfo> chunks = new ArrayList<>();
-      collected.getValue().forEach(chunks::add);
+      collected.getValue().forEach(chunks::addAll);
       Set<String> written = new TreeSet<>();
       for (ChunkInfo c : chunks) {
         written.add(c.name());
@@ -93,7 +114,7 @@ final class WriteManifest
 
       ResourceId indicesFile = BeamFiles.resolveFile(indices);
       byte[] indexBytes = BeamFiles.readAll(indicesFile);
-      JsonNode metadata = new ObjectMapper().readTree(indexBytes).path("metadata");
+      JsonNode metadata = metadataOf(indexBytes);
       com.fasterxml.jackson.databind.node.ObjectNode config = new ObjectMapper().createObjectNode();
       for (String field :
           List.of("seed", "ratios", "strata_fields", "group_by", "chunk_size", "rank_function")) {
