@@ -17,8 +17,8 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Opens each batch file (its directory and {@code data.pkl} only) and emits its records as {@link
- * RecordRefs}, one per chunk group ({@link ChunkPlan#CHUNKS_PER_GROUP}) the plan sends them to,
- * keyed by that group. No tensor bytes are read here.
+ * RecordRefs}, one per chunk group (consecutive chunks of a split) the plan sends them to, keyed by
+ * that group. No tensor bytes are read here.
  *
  * <p>Lists, not one element per record: a runner spends a fixed amount of work and memory on every
  * element it shuffles (the DirectRunner several kilobytes: a window, timers, state contexts), which
@@ -32,43 +32,48 @@ final class ReadRecordRefs
   static final int MAX_BUFFERED = 10_000;
 
   private final String indices;
+  private final int chunksPerGroup;
   private final int maxBuffered;
 
   /**
    * @param indices the indices file, read by each worker (it is not shipped in the job graph)
+   * @param chunksPerGroup as {@link WriteChunks} is given
    */
-  ReadRecordRefs(String indices) {
-    this(indices, MAX_BUFFERED);
+  ReadRecordRefs(String indices, int chunksPerGroup) {
+    this(indices, chunksPerGroup, MAX_BUFFERED);
   }
 
-  ReadRecordRefs(String indices, int maxBuffered) {
+  ReadRecordRefs(String indices, int chunksPerGroup, int maxBuffered) {
     this.indices = indices;
+    this.chunksPerGroup = chunksPerGroup;
     this.maxBuffered = maxBuffered;
   }
 
   @Override
   public PCollection<KV<String, RecordRefs>> expand(PCollection<BatchSpec> batches) {
     return batches
-        .apply("EncodeRecords", ParDo.of(new EncodeFn(indices, maxBuffered)))
+        .apply("EncodeRecords", ParDo.of(new EncodeFn(indices, chunksPerGroup, maxBuffered)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.RecordRefsCoder.of()));
   }
 
   private static final class EncodeFn extends DoFn<BatchSpec, KV<String, RecordRefs>> {
     private final String indices;
+    private final int chunksPerGroup;
     private final int maxBuffered;
     private transient ChunkPlan plan;
     private transient RecordCodec.Writer writer;
     private final Counter records = Metrics.counter(SplitPipeline.METRICS, "records_read");
     private final Counter batches = Metrics.counter(SplitPipeline.METRICS, "batches_read");
 
-    EncodeFn(String indices, int maxBuffered) {
+    EncodeFn(String indices, int chunksPerGroup, int maxBuffered) {
       this.indices = indices;
+      this.chunksPerGroup = chunksPerGroup;
       this.maxBuffered = maxBuffered;
     }
 
     @Setup
     public void setup() throws Exception {
-      plan = ChunkPlan.read(indices);
+      plan = ChunkPlan.read(indices, chunksPerGroup);
       writer = new RecordCodec.Writer();
     }
 

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -99,6 +100,7 @@ public final class SplitPipeline {
         output,
         indicesPath,
         plan.chunkNames(),
+        ChunkPlan.chunksPerGroup(plan.chunkNames().size(), localWorkers(options)),
         blankToNull(options.getRunId()));
     PipelineResult result = p.run();
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
@@ -120,6 +122,13 @@ public final class SplitPipeline {
     return !DirectRunner.class.isAssignableFrom(options.getRunner());
   }
 
+  /** The DirectRunner's worker threads, or 0 on any other runner. */
+  static int localWorkers(PipelineOptions options) {
+    return DirectRunner.class.isAssignableFrom(options.getRunner())
+        ? options.as(DirectOptions.class).getTargetParallelism()
+        : 0;
+  }
+
   /** The pipeline graph, given what the driver prepared. */
   static void build(
       Pipeline p,
@@ -128,6 +137,7 @@ public final class SplitPipeline {
       String output,
       String indicesPath,
       List<String> chunks,
+      int chunksPerGroup,
       String runId) {
     PCollection<BatchSpec> specs =
         p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()));
@@ -135,9 +145,9 @@ public final class SplitPipeline {
       specs = specs.apply("SpreadBatches", Reshuffle.viaRandomKey());
     }
     specs
-        .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath))
+        .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath, chunksPerGroup))
         .apply("GroupByChunkGroup", GroupByKey.create())
-        .apply("WriteChunks", new WriteChunks(output, indicesPath))
+        .apply("WriteChunks", new WriteChunks(output, indicesPath, chunksPerGroup))
         .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
   }
 

@@ -34,21 +34,25 @@ final class WriteChunks
         PCollection<KV<String, Iterable<RecordRefs>>>, PCollection<KV<String, List<ChunkInfo>>>> {
   private final String output;
   private final String indices;
+  private final int chunksPerGroup;
 
   /**
    * @param indices the indices file, read by each worker: it says which chunk, and where in it,
    *     each record goes
+   * @param chunksPerGroup how many consecutive chunks of a split one shuffle key holds, as {@link
+   *     ReadRecordRefs} is given
    */
-  WriteChunks(String output, String indices) {
+  WriteChunks(String output, String indices, int chunksPerGroup) {
     this.output = output;
     this.indices = indices;
+    this.chunksPerGroup = chunksPerGroup;
   }
 
   @Override
   public PCollection<KV<String, List<ChunkInfo>>> expand(
       PCollection<KV<String, Iterable<RecordRefs>>> groups) {
     return groups
-        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, indices)))
+        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, indices, chunksPerGroup)))
         .setCoder(
             KvCoder.of(StringUtf8Coder.of(), ListCoder.of(ElementCoders.ChunkInfoCoder.of())));
   }
@@ -63,16 +67,18 @@ final class WriteChunks
       extends DoFn<KV<String, Iterable<RecordRefs>>, KV<String, List<ChunkInfo>>> {
     private final String output;
     private final String indices;
+    private final int chunksPerGroup;
     private transient ChunkPlan plan;
 
-    WriteFn(String output, String indices) {
+    WriteFn(String output, String indices, int chunksPerGroup) {
       this.output = output;
       this.indices = indices;
+      this.chunksPerGroup = chunksPerGroup;
     }
 
     @Setup
     public void setup() throws IOException {
-      plan = ChunkPlan.read(indices);
+      plan = ChunkPlan.read(indices, chunksPerGroup);
     }
 
     @ProcessElement

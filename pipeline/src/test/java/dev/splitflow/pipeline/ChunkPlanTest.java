@@ -65,4 +65,23 @@ class ChunkPlanTest {
     ChunkPlan plan = new ChunkPlan(List.of(new long[] {0}, new long[0], new long[0]), 50);
     assertThrows(IllegalStateException.class, () -> plan.slot(1));
   }
+
+  @Test
+  void localRunsGroupMoreChunksPerKeyButKeepEightGroupsPerWorker() {
+    assertEquals(8, ChunkPlan.chunksPerGroup(100_000, 0), "distributed runners: always 8");
+    assertEquals(8, ChunkPlan.chunksPerGroup(82, 3), "few chunks: 8");
+    assertEquals(32, ChunkPlan.chunksPerGroup(2_048, 3), "many chunks: up to 32");
+    assertEquals(16, ChunkPlan.chunksPerGroup(400, 3));
+    assertEquals(32, ChunkPlan.chunksPerGroup(1_000_000, 16));
+
+    long[] train = new long[100];
+    for (int i = 0; i < train.length; i++) {
+      train[i] = i;
+    }
+    ChunkPlan plan = new ChunkPlan(List.of(train, new long[0], new long[0]), 1, 32);
+    assertEquals("train/0", plan.slot(31).group());
+    assertEquals("train/1", plan.slot(32).group());
+    assertEquals("train/3", plan.slot(99).group());
+    assertEquals(1, plan.recordsIn(plan.slot(99)));
+  }
 }

@@ -37,7 +37,7 @@ class ReadRecordRefsIT {
         SplitPipelineIT.split(SplitPipelineIT.options(batches, out, 2, "--computeIndicesOnly"));
     List<BatchSpec> specs =
         SplitPipeline.specs(run.indices(), SplitPipeline.listBatches(batches + "/"));
-    ChunkPlan plan = ChunkPlan.read(run.indicesPath());
+    ChunkPlan plan = ChunkPlan.read(run.indicesPath(), 8);
     List<String> records = new ArrayList<>();
     for (BatchSpec b : specs) {
       try (PtFile f = PtFile.open(Path.of(b.path()))) {
@@ -50,7 +50,7 @@ class ReadRecordRefsIT {
     Pipeline p = Pipeline.create(SplitPipelineIT.options(batches, out, 2));
     PCollection<KV<String, RecordRefs>> emitted =
         p.apply(Create.of(specs).withCoder(ElementCoders.BatchSpecCoder.of()))
-            .apply(new ReadRecordRefs(run.indicesPath(), 7));
+            .apply(new ReadRecordRefs(run.indicesPath(), 8, 7));
     emitted.apply(ParDo.of(new Collect()));
     COLLECTED.clear();
     p.run().waitUntilFinish();

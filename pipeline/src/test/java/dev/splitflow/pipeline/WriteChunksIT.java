@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -47,12 +48,22 @@ class WriteChunksIT {
   }
 
   @Test
-  void untouchedReferencesWriteEveryChunk() throws IOException {
+  void untouchedReferencesWriteEveryChunkTheSameWhateverTheGroupSize() throws IOException {
     write(kv -> List.of(kv));
     try (Stream<Path> s = Files.list(out)) {
       assertEquals(
           run.chunks().stream().sorted().toList(),
           s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pt")).sorted().toList());
+    }
+    Map<String, byte[]> eight = SplitPipelineIT.files(out);
+    for (String name : run.chunks()) {
+      Files.delete(out.resolve(name));
+    }
+    write(kv -> List.of(kv), 1);
+    Map<String, byte[]> one = SplitPipelineIT.files(out);
+    assertEquals(eight.keySet(), one.keySet());
+    for (String name : eight.keySet()) {
+      assertTrue(Arrays.equals(eight.get(name), one.get(name)), name);
     }
   }
 
@@ -117,13 +128,17 @@ class WriteChunksIT {
    * ReadRecordRefs, then {@code tamper}, then the shuffle and WriteChunks, as the pipeline does.
    */
   private void write(Tamper tamper) {
+    write(tamper, 8);
+  }
+
+  private void write(Tamper tamper, int chunksPerGroup) {
     Pipeline p = Pipeline.create(SplitPipelineIT.options(batches, out, 2));
     p.apply(Create.of(specs).withCoder(ElementCoders.BatchSpecCoder.of()))
-        .apply(new ReadRecordRefs(run.indicesPath()))
+        .apply(new ReadRecordRefs(run.indicesPath(), chunksPerGroup))
         .apply(ParDo.of(new TamperFn(tamper)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.RecordRefsCoder.of()))
         .apply(GroupByKey.create())
-        .apply(new WriteChunks(out + "/", run.indicesPath()));
+        .apply(new WriteChunks(out + "/", run.indicesPath(), chunksPerGroup));
     p.run().waitUntilFinish();
   }
 
