@@ -32,48 +32,37 @@ class GoldenFilesTest {
 
   @TestFactory
   Stream<DynamicTest> validFilesReadAsTorchLoadedThem() throws IOException {
-    return validFiles().stream()
-        .map(
-            pt ->
-                DynamicTest.dynamicTest(
-                    pt.getFileName().toString(),
-                    () -> {
-                      String name = pt.getFileName().toString().replaceFirst("\\.pt$", "");
-                      JsonNode expected =
-                          JSON.readTree(pt.resolveSibling(name + ".expected.json").toFile());
-                      StringBuilder out = new StringBuilder();
-                      try (PtFile f = PtFile.open(pt)) {
-                        PtJson.write(f, out);
-                      }
-                      compare(expected, JSON.readTree(out.toString()), name);
-                    }));
+    return eachValidFile(
+        pt -> {
+          String name = pt.getFileName().toString().replaceFirst("\\.pt$", "");
+          JsonNode expected = JSON.readTree(pt.resolveSibling(name + ".expected.json").toFile());
+          StringBuilder out = new StringBuilder();
+          try (PtFile f = PtFile.open(pt)) {
+            PtJson.write(f, out);
+          }
+          compare(expected, JSON.readTree(out.toString()), name);
+        });
   }
 
   @TestFactory
   Stream<DynamicTest> validListFilesStreamTheRecordsOpenReads() throws IOException {
-    return validFiles().stream()
-        .map(
-            pt ->
-                DynamicTest.dynamicTest(
-                    pt.getFileName().toString(),
-                    () -> {
-                      List<String> expected = new java.util.ArrayList<>();
-                      try (PtFile f = PtFile.open(pt)) {
-                        if (!(f.root() instanceof PtValue.ListValue)) {
-                          return;
-                        }
-                        for (PtValue r : f.records()) {
-                          expected.add(PtJson.toJson(r, true));
-                        }
-                      }
-                      List<String> streamed = new java.util.ArrayList<>();
-                      try (java.nio.channels.FileChannel ch =
-                          java.nio.channels.FileChannel.open(pt)) {
-                        PtFile.forEachRecord(
-                            ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
-                      }
-                      assertEquals(expected, streamed);
-                    }));
+    return eachValidFile(
+        pt -> {
+          List<String> expected = new java.util.ArrayList<>();
+          try (PtFile f = PtFile.open(pt)) {
+            if (!(f.root() instanceof PtValue.ListValue)) {
+              return;
+            }
+            for (PtValue r : f.records()) {
+              expected.add(PtJson.toJson(r, true));
+            }
+          }
+          List<String> streamed = new java.util.ArrayList<>();
+          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pt)) {
+            PtFile.forEachRecord(ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
+          }
+          assertEquals(expected, streamed);
+        });
   }
 
   @TestFactory
@@ -100,13 +89,15 @@ class GoldenFilesTest {
         true);
   }
 
-  private static List<Path> validFiles() throws IOException {
+  /** One test per valid golden file, named after it, running {@code read} on it. */
+  private static Stream<DynamicTest> eachValidFile(Reading read) throws IOException {
     List<Path> files;
     try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
       files = s.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
     }
     assertTrue(files.size() >= 20, "golden files missing: run make_golden.py");
-    return files;
+    return files.stream()
+        .map(pt -> DynamicTest.dynamicTest(pt.getFileName().toString(), () -> read.read(pt)));
   }
 
   /** Reads one file the way a test means to. */

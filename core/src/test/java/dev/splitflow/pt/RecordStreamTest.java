@@ -48,13 +48,18 @@ class RecordStreamTest {
     return assertThrows(PtFormatException.class, () -> streamed(file));
   }
 
+  /** A batch file of {@code n} records cycling through {@code kinds} kitchen-sink shapes. */
+  private static byte[] kitchenSinkBatch(int n, int kinds) throws IOException {
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      records.add(TestRecords.kitchenSink(k % kinds));
+    }
+    return TestRecords.write(records, "batch_1");
+  }
+
   @Test
   void streamsTheRecordsOpenReads() throws IOException {
-    List<PtValue> records = new ArrayList<>();
-    for (int k = 0; k < 2_345; k++) {
-      records.add(TestRecords.kitchenSink(k % 7));
-    }
-    byte[] file = TestRecords.write(records, "batch_1");
+    byte[] file = kitchenSinkBatch(2_345, 7);
     List<String> expected = opened(file);
     assertEquals(2_345, expected.size());
     assertEquals(expected, streamed(file));
@@ -62,11 +67,7 @@ class RecordStreamTest {
 
   @Test
   void aLargePickleIsWalkedFromTheFileTwiceAndASmallOneReadOnce() throws IOException {
-    List<PtValue> records = new ArrayList<>();
-    for (int k = 0; k < 300; k++) {
-      records.add(TestRecords.kitchenSink(k % 5));
-    }
-    byte[] file = TestRecords.write(records, "batch_1");
+    byte[] file = kitchenSinkBatch(300, 5);
     List<String> expected = opened(file);
 
     CountingChannel opening = new CountingChannel(new TestRecords.ByteArrayChannel(file));
