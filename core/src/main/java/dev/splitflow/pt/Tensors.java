@@ -51,7 +51,7 @@ final class Tensors {
         }
         storage.bindDtype(m.dtype());
       } else if (dtype != m.dtype()) {
-        throw u.error(twoDtypes(storage, dtype, m.dtype()));
+        throw u.error(twoDtypes(storage.key(), dtype, m.dtype()));
       }
       dtype = m.dtype();
     } else if (dtype == null) {
@@ -88,9 +88,9 @@ final class Tensors {
     return new TensorValue(dtype, size, stride, offset, storage, requiresGrad, false);
   }
 
-  static String twoDtypes(StorageRef s, DType first, DType second) {
+  static String twoDtypes(String key, DType first, DType second) {
     return "storage '"
-        + s.key()
+        + key
         + "' is used as both "
         + first.torchName()
         + " and "

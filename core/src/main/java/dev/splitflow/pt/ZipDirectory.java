@@ -55,6 +55,11 @@ final class ZipDirectory {
     String where() {
       return "entry '" + name + "'";
     }
+
+    /** Its position in the central directory: 0 .. {@link ZipDirectory#size()} - 1. */
+    int index() {
+      return index;
+    }
   }
 
   private final Source src;

@@ -5,10 +5,12 @@ import static dev.splitflow.pt.Zips.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splitflow.io.CountingChannel;
+import dev.splitflow.pt.PtValue.DictValue;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -121,6 +123,122 @@ class RecordStreamTest {
           }
         });
     assertTrue(checked[0]);
+  }
+
+  @Test
+  void storagesOfRecordsNoLongerUsedAreNotKept() throws IOException {
+    // Every kitchen-sink record has storages of its own; a batch with one per record used to keep
+    // them all (and their keys and places) until the file was read.
+    List<PtValue> records = new ArrayList<>();
+    for (int k = 0; k < 2_500; k++) {
+      records.add(TestRecords.kitchenSink(k % 5));
+    }
+    byte[] file = TestRecords.write(records, "batch_1");
+    List<WeakReference<StorageRef>> storages = new ArrayList<>();
+    boolean[] checked = {false};
+    PtFile.forEachRecord(
+        new TestRecords.ByteArrayChannel(file),
+        "s.pt",
+        (i, r) -> {
+          storages.add(new WeakReference<>(image(r).storage()));
+          if (i == 2_400) {
+            for (int attempt = 0; attempt < 10 && storages.get(0).get() != null; attempt++) {
+              System.gc();
+            }
+            for (int k = 0; k < 1_000; k++) {
+              assertNull(storages.get(k).get(), "record " + k + "'s storage is held at 2400");
+            }
+            checked[0] = true;
+          }
+        });
+    assertTrue(checked[0]);
+  }
+
+  @Test
+  void aStorageSharedByRecordsIsOneObjectWhileTheyAreHeld() throws IOException {
+    // Three records viewing storage '0', in two APPENDS batches; the caller keeps them all.
+    byte[] rec = imageRecord("FloatStorage", 4);
+    byte[] file =
+        Zips.torchZip(pkl("\u0080\u0002](", rec, rec, "e(", rec, "e."), Map.of("0", new byte[16]));
+    List<PtValue> kept = new ArrayList<>();
+    PtFile.forEachRecord(new TestRecords.ByteArrayChannel(file), "s.pt", (i, r) -> kept.add(r));
+    assertEquals(3, kept.size());
+    for (PtValue r : kept) {
+      assertSame(image(kept.get(0)).storage(), image(r).storage());
+    }
+    assertEquals(opened(file), streamed(file));
+  }
+
+  @Test
+  void aStorageDeclaredAgainAfterItsFirstUseIsGoneIsCheckedAgainstTheFirst() throws IOException {
+    // Key '0' declared in the first APPENDS batch and again in the third, after the first record
+    // and its storage were dropped: agreeing, it reads as open reads it; disagreeing, it is refused
+    // with open's message.
+    byte[] four = new byte[16];
+    String[][] cases = {
+      {"FloatStorage", "4", null},
+      {"LongStorage", "2", "storage '0' is used as both float32 and int64"},
+      {"FloatStorage", "8", "storage '0' declared with 16 and 32 bytes"},
+    };
+    for (String[] c : cases) {
+      byte[] pickle =
+          pkl(
+              "\u0080\u0002](",
+              imageRecord("FloatStorage", 4),
+              "e(K\u0001e(",
+              imageRecord(c[0], Integer.parseInt(c[1])),
+              "e.");
+      byte[] file = Zips.torchZip(pickle, Map.of("0", four));
+      WeakReference<?>[] first = {null};
+      boolean[] dropped = {false};
+      PtFile.RecordVisitor visitor =
+          (i, r) -> {
+            if (i == 0) {
+              first[0] = new WeakReference<>(image(r).storage());
+            } else if (i == 1) {
+              for (int attempt = 0; attempt < 10 && first[0].get() != null; attempt++) {
+                System.gc();
+              }
+              dropped[0] = first[0].get() == null;
+            }
+          };
+      if (c[2] == null) {
+        assertEquals(
+            3, PtFile.forEachRecord(new TestRecords.ByteArrayChannel(file), "s.pt", visitor));
+        assertEquals(opened(file), streamed(file));
+      } else {
+        PtFormatException opening = assertThrows(PtFormatException.class, () -> opened(file));
+        PtFormatException streaming =
+            assertThrows(
+                PtFormatException.class,
+                () ->
+                    PtFile.forEachRecord(new TestRecords.ByteArrayChannel(file), "s.pt", visitor));
+        assertTrue(opening.getMessage().contains(c[2]), opening.getMessage());
+        assertEquals(opening.getMessage(), streaming.getMessage());
+      }
+      assertTrue(dropped[0], "the first record's storage was still held: " + c[0]);
+    }
+  }
+
+  /** {'image': _rebuild_tensor_v2(storage '0' of {@code numel}, 0, (numel,), (1,), False, {})}. */
+  private static byte[] imageRecord(String storageType, int numel) {
+    return pkl(
+        "}(",
+        str("image"),
+        "ctorch._utils\n_rebuild_tensor_v2\n((",
+        str("storage"),
+        "ctorch\n" + storageType + "\n",
+        str("0"),
+        str("cpu"),
+        "K",
+        numel,
+        "tQK\u0000(K",
+        numel,
+        "t(K\u0001t\u0089ccollections\nOrderedDict\n)RtRu");
+  }
+
+  private static TensorValue image(PtValue record) {
+    return (TensorValue) ((DictValue) record).get("image");
   }
 
   @Test
