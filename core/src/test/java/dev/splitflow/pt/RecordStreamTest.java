@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** {@link PtFile#forEachRecord}: the same records as {@link PtFile#open}, without keeping them. */
@@ -99,54 +100,41 @@ class RecordStreamTest {
   void recordsOfEarlierAppendsBatchesAreNotKept() throws IOException {
     // The writer appends in batches of 1,000 as Python's pickler does; the dict keys it memoizes
     // in the first record are read back by every later one.
-    Random rnd = new Random(7);
-    List<PtValue> records = new ArrayList<>();
-    for (int k = 0; k < 2_500; k++) {
-      records.add(TestRecords.kitchenSink(rnd.nextInt(5)));
-    }
-    byte[] file = TestRecords.write(records, "batch_1");
-    List<WeakReference<PtValue>> seen = new ArrayList<>();
-    boolean[] checked = {false};
-    PtFile.forEachRecord(
-        new TestRecords.ByteArrayChannel(file),
-        "s.pt",
-        (i, r) -> {
-          seen.add(new WeakReference<>(r));
-          if (i == 2_400) {
-            for (int attempt = 0; attempt < 10 && seen.get(0).get() != null; attempt++) {
-              System.gc();
-            }
-            for (int k = 0; k < 1_000; k++) {
-              assertNull(seen.get(k).get(), "record " + k + " is still held at record 2400");
-            }
-            checked[0] = true;
-          }
-        });
-    assertTrue(checked[0]);
+    assertFirstThousandDroppedBy2400(r -> r, "record");
   }
 
   @Test
   void storagesOfRecordsNoLongerUsedAreNotKept() throws IOException {
     // Every kitchen-sink record has storages of its own; a batch with one per record used to keep
     // them all (and their keys and places) until the file was read.
+    assertFirstThousandDroppedBy2400(r -> image(r).storage(), "storage of record");
+  }
+
+  /**
+   * Streams 2,500 kitchen-sink records and checks, at record 2,400, that {@code part} of each of
+   * the first 1,000 (the first APPENDS batch) has been garbage-collected.
+   */
+  private static void assertFirstThousandDroppedBy2400(Function<PtValue, Object> part, String what)
+      throws IOException {
+    Random rnd = new Random(7);
     List<PtValue> records = new ArrayList<>();
     for (int k = 0; k < 2_500; k++) {
-      records.add(TestRecords.kitchenSink(k % 5));
+      records.add(TestRecords.kitchenSink(rnd.nextInt(5)));
     }
     byte[] file = TestRecords.write(records, "batch_1");
-    List<WeakReference<StorageRef>> storages = new ArrayList<>();
+    List<WeakReference<Object>> seen = new ArrayList<>();
     boolean[] checked = {false};
     PtFile.forEachRecord(
         new TestRecords.ByteArrayChannel(file),
         "s.pt",
         (i, r) -> {
-          storages.add(new WeakReference<>(image(r).storage()));
+          seen.add(new WeakReference<>(part.apply(r)));
           if (i == 2_400) {
-            for (int attempt = 0; attempt < 10 && storages.get(0).get() != null; attempt++) {
+            for (int attempt = 0; attempt < 10 && seen.get(0).get() != null; attempt++) {
               System.gc();
             }
             for (int k = 0; k < 1_000; k++) {
-              assertNull(storages.get(k).get(), "record " + k + "'s storage is held at 2400");
+              assertNull(seen.get(k).get(), what + " " + k + " is still held at record 2400");
             }
             checked[0] = true;
           }
