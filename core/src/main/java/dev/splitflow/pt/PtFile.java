@@ -152,11 +152,12 @@ public final class PtFile implements Closeable {
    * Reads the records of a file whose top-level value is a list and hands each to {@code visitor}
    * as soon as the pickle has appended it, keeping none. Memory holds one APPENDS batch of records
    * (torch's pickler writes at most 1,000 per batch; their tensors' bytes stay in the file), the
-   * objects the pickle shares between records, and one small reference per storage, however many
-   * records the file holds. Tensors are bound to their bytes as by {@link #open}, and the channel
-   * must stay open while the visitor reads them. {@code data.pkl} is walked twice: first to find
-   * which objects the pickle refers back to, so that only those are remembered; up to {@link
-   * #PICKLE_IN_MEMORY} it is read once and walked from memory, a larger one is read twice.
+   * objects the pickle shares between records, the storages something still refers to, and a byte
+   * and a slot per archive entry, however many records the file holds. Tensors are bound to their
+   * bytes as by {@link #open}, and the channel must stay open while the visitor reads them. {@code
+   * data.pkl} is walked twice: first to find which objects the pickle refers back to, so that only
+   * those are remembered; up to {@link #PICKLE_IN_MEMORY} it is read once and walked from memory, a
+   * larger one is read twice.
    *
    * <p>A legacy-format file names its storages' places only after its records, so it is read whole
    * first, as by {@link #open}.
