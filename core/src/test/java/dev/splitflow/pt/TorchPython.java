@@ -1,18 +1,17 @@
 package dev.splitflow.pt;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
+import dev.splitflow.testing.Component;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Finds a Python with real torch via {@code tools/torch-python} (which builds .venv from the
- * machine's CPU wheel). Outside CI a machine without one skips the test; in CI ({@code CI} set)
- * that is a failure, so CI can never pass without running the interop checks.
+ * machine's CPU wheel). Outside CI a machine without one skips the test ({@link Component#TORCH});
+ * in CI ({@code CI} set) that is a failure, so CI can never pass without running the interop
+ * checks.
  */
 public final class TorchPython {
   private TorchPython() {}
@@ -30,11 +29,8 @@ public final class TorchPython {
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     if (p.waitFor() != 0 || out.isEmpty()) {
-      String why = "no Python with torch: tools/torch-python exited " + p.exitValue();
-      if (System.getenv("CI") != null) {
-        fail(why + " (required in CI)");
-      }
-      Assumptions.abort(why);
+      Component.TORCH.unavailable(
+          "no Python with torch: tools/torch-python exited " + p.exitValue());
     }
     interpreter = out;
     return out;

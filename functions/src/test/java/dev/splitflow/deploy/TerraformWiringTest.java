@@ -20,6 +20,7 @@ import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.OutputVerifier;
 import dev.splitflow.split.IndicesFile;
+import dev.splitflow.testing.Component;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -50,10 +50,11 @@ import org.junit.jupiter.api.Test;
  * variables, entry points, template parameters, roles and trigger filters compared with the Java
  * side. A change on one side without the other fails here.
  *
- * <p>Needs Node.js and {@code tools/hcl/node_modules} ({@code cd tools/hcl && npm ci}): without
- * them the HCL checks are skipped outside CI and fail in CI ({@code CI} set). Where a {@code
- * terraform} binary is on PATH, {@code terraform fmt -check} runs too, and {@code init} + {@code
- * validate} when the providers can be installed.
+ * <p>Needs Node.js and {@code tools/hcl/node_modules}, which {@code mvn verify} installs ({@code
+ * tools/prepare-tests}): without them the HCL checks are skipped outside CI, and listed at the end
+ * of the build, and fail in CI ({@code CI} set). Where a {@code terraform} binary is on PATH,
+ * {@code terraform fmt -check} runs too, and {@code init} + {@code validate} when the providers can
+ * be installed.
  */
 class TerraformWiringTest {
 
@@ -124,7 +125,7 @@ class TerraformWiringTest {
           "iam.googleapis.com");
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final boolean CI = isCi();
+  private static final boolean CI = Component.isCi();
 
   private static Path root;
   private static TerraformWiring tf; // null when the HCL parser is not available
@@ -150,10 +151,7 @@ class TerraformWiringTest {
   /** The parsed module, or a skip (outside CI) / failure (in CI) naming what is missing. */
   private static TerraformWiring tf() {
     if (tf == null) {
-      if (CI) {
-        fail("CI must parse the Terraform files, but " + unavailable);
-      }
-      Assumptions.abort("HCL checks skipped: " + unavailable);
+      Component.HCL_PARSER.unavailable("cannot parse the Terraform files: " + unavailable);
     }
     return tf;
   }
@@ -739,7 +737,7 @@ class TerraformWiringTest {
 
   @Test
   void flexTemplateBuildDryRunNamesTheMetadataMainClassAndJar() throws IOException {
-    Assumptions.assumeTrue(Commands.available(root, "bash", "-c", "true"), "no bash");
+    Component.BASH.require(Commands.available(root, "bash", "-c", "true"), "no bash on PATH");
     Commands.Result r =
         Commands.run(
             root,
@@ -827,7 +825,7 @@ class TerraformWiringTest {
 
   @Test
   void terraformFmtCheck() throws IOException {
-    Assumptions.assumeTrue(terraformOnPath(), "no terraform on PATH");
+    Component.TERRAFORM.require(terraformOnPath(), "no terraform on PATH");
     Commands.Result r =
         Commands.run(
             root,
@@ -845,7 +843,7 @@ class TerraformWiringTest {
 
   @Test
   void terraformValidate() throws IOException {
-    Assumptions.assumeTrue(terraformOnPath(), "no terraform on PATH");
+    Component.TERRAFORM.require(terraformOnPath(), "no terraform on PATH");
     Path data = Files.createTempDirectory("splitflow-tf-data");
     Map<String, String> env = Map.of("TF_DATA_DIR", data.toString(), "TF_IN_AUTOMATION", "1");
     String chdir = "-chdir=terraform/examples/basic";
@@ -866,10 +864,10 @@ class TerraformWiringTest {
           err.contains("Failed to query available provider packages")
               || err.contains("Failed to install provider")
               || err.contains("could not connect to registry");
-      Assumptions.assumeFalse(
-          noProviders,
-          "terraform validate skipped: the providers cannot be installed here (no registry access"
-              + " or mirror)");
+      Component.TERRAFORM_PROVIDERS.require(
+          !noProviders,
+          "terraform init cannot install the providers (no access to the Terraform registry or a"
+              + " mirror)");
       fail("terraform init:\n" + init.describe());
     }
     Commands.Result validate =
@@ -897,11 +895,6 @@ class TerraformWiringTest {
             .matcher(pom);
     assertTrue(m.find(), "version in pom.xml");
     return m.group(1);
-  }
-
-  private static boolean isCi() {
-    String ci = System.getenv("CI");
-    return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
   }
 
   /** The repository: surefire's splitflow.repo.root, else up from the working directory. */

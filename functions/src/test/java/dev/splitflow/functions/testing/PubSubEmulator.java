@@ -1,7 +1,5 @@
 package dev.splitflow.functions.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcCallContext;
 import com.google.api.gax.grpc.GrpcTransportChannel;
@@ -22,6 +20,7 @@ import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
+import dev.splitflow.testing.Component;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.File;
@@ -46,7 +45,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -78,6 +76,10 @@ public final class PubSubEmulator implements BeforeAllCallback, AfterAllCallback
   private Path log;
   private int port;
   private Process process;
+
+  /** The test class whose beforeAll starts this emulator; empty when started directly. */
+  private String owner = "";
+
   private Thread shutdownHook;
   private ManagedChannel channel;
   private TransportChannelProvider channelProvider;
@@ -95,6 +97,7 @@ public final class PubSubEmulator implements BeforeAllCallback, AfterAllCallback
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    owner = context.getRequiredTestClass().getName();
     startProcess();
   }
 
@@ -240,7 +243,7 @@ public final class PubSubEmulator implements BeforeAllCallback, AfterAllCallback
     if (process != null) {
       throw new IllegalStateException("emulator already started on " + hostPort());
     }
-    Path gcloud = requireEmulator();
+    Path gcloud = requireEmulator(owner);
     Path base = Files.isDirectory(Path.of("target")) ? Path.of("target") : null;
     dir =
         base != null
@@ -355,30 +358,32 @@ public final class PubSubEmulator implements BeforeAllCallback, AfterAllCallback
   }
 
   /** The gcloud to run; skips (or in CI fails) the test when it or the emulator is missing. */
-  private static Path requireEmulator() throws IOException, InterruptedException {
+  private static Path requireEmulator(String owner) throws IOException, InterruptedException {
     Optional<Path> gcloud = onPath("gcloud");
     if (gcloud.isEmpty()) {
-      unavailable("gcloud is not on PATH (install the Google Cloud CLI)");
+      unavailable("gcloud is not on PATH (install the Google Cloud CLI)", owner);
     }
     Path root = sdkRoot(gcloud.get());
     if (root == null) {
-      unavailable("cannot find the Google Cloud SDK behind " + gcloud.get());
+      unavailable("cannot find the Google Cloud SDK behind " + gcloud.get(), owner);
     }
     if (!Files.isDirectory(root.resolve("platform/pubsub-emulator"))) {
       unavailable(
           "the Pub/Sub emulator is not installed in the Google Cloud SDK at "
               + root
               + " (gcloud components install pubsub-emulator, or apt-get install"
-              + " google-cloud-cli-pubsub-emulator)");
+              + " google-cloud-cli-pubsub-emulator)",
+          owner);
     }
     return gcloud.get();
   }
 
-  private static void unavailable(String why) {
-    if (System.getenv("CI") != null) {
-      fail(why + " (required in CI, where CI is set)");
+  private static void unavailable(String why, String owner) {
+    if (owner.isEmpty()) {
+      Component.PUBSUB_EMULATOR.unavailable(why);
+    } else {
+      Component.PUBSUB_EMULATOR.unavailable(why, owner);
     }
-    Assumptions.abort(why + "; skipping (in CI, with CI set, this fails instead)");
   }
 
   private static Optional<Path> onPath(String command) {
