@@ -2,12 +2,19 @@
 # variable before Terraform 1.9). They fail the plan with the message below. The same rules are
 # checked again by the functions at start-up (LaunchConfig / Layout).
 
+locals {
+  # "1", "0.583" or "1000m" as a number of vCPUs.
+  launcher_vcpus = endswith(var.launcher_cpu, "m") ? tonumber(trimsuffix(var.launcher_cpu, "m")) / 1000 : tonumber(var.launcher_cpu)
+  verifier_vcpus = endswith(var.verifier_cpu, "m") ? tonumber(trimsuffix(var.verifier_cpu, "m")) / 1000 : tonumber(var.verifier_cpu)
+}
+
 resource "terraform_data" "settings" {
   input = {
     trigger         = var.trigger
     datasets_prefix = var.datasets_prefix
     dataset_folders = var.dataset_folders
     state_prefix    = var.state_prefix
+    concurrency     = local.request_concurrency
   }
 
   lifecycle {
@@ -24,6 +31,11 @@ resource "terraform_data" "settings" {
     precondition {
       condition     = alltrue([for f in var.dataset_folders : !startswith(f, var.state_prefix) && !startswith(var.state_prefix, f)])
       error_message = "dataset_folders must not overlap state_prefix ('${var.state_prefix}'): run-state objects must never sit in a watched folder."
+    }
+
+    precondition {
+      condition     = local.request_concurrency == 1 || (local.launcher_vcpus >= 1 && local.verifier_vcpus >= 1)
+      error_message = "trigger = \"eventarc_direct\" with direct_trigger_concurrency > 1 needs launcher_cpu and verifier_cpu of at least 1 (Cloud Run serves one request at a time below 1 vCPU); raise them or set direct_trigger_concurrency = 1."
     }
 
     precondition {

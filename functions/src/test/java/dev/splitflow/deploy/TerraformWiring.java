@@ -135,7 +135,10 @@ final class TerraformWiring {
     return out;
   }
 
-  /** The value of {@code ${local.NAME}} (once), else the node itself. */
+  /**
+   * The value of {@code ${local.NAME}} (once), or of {@code ${merge(local.A, local.B, ...)}} when
+   * every one is a literal map (later keys win, as in Terraform), else the node itself.
+   */
   JsonNode resolve(JsonNode value) {
     if (value != null && value.isTextual()) {
       Matcher m = Pattern.compile("^\\$\\{local\\.([a-z0-9_]+)\\}$").matcher(value.asText());
@@ -144,6 +147,21 @@ final class TerraformWiring {
         if (local != null) {
           return local;
         }
+      }
+      Matcher merge =
+          Pattern.compile("^\\$\\{merge\\((local\\.[a-z0-9_]+(?:, *local\\.[a-z0-9_]+)*)\\)\\}$")
+              .matcher(value.asText());
+      if (merge.matches()) {
+        ObjectNode merged =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (String part : merge.group(1).split(",")) {
+          JsonNode local = locals().get(part.trim().substring("local.".length()));
+          if (local == null || !local.isObject()) {
+            return value;
+          }
+          merged.setAll((ObjectNode) local);
+        }
+        return merged;
       }
     }
     return value;
