@@ -1296,7 +1296,7 @@ class TerraformWiringTest {
   }
 
   /** The repository: surefire's splitflow.repo.root, else up from the working directory. */
-  private static Path repoRoot() {
+  static Path repoRoot() {
     String prop = System.getProperty("splitflow.repo.root");
     if (prop != null && !prop.isBlank() && Files.isDirectory(Path.of(prop, "terraform"))) {
       return Path.of(prop).toAbsolutePath().normalize();
