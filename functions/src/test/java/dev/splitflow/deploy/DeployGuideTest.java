@@ -174,4 +174,24 @@ class DeployGuideTest {
     assertEquals(0, r.exitCode(), r.describe());
     assertEquals(2, r.stdout().lines().count(), r.stdout());
   }
+
+  /**
+   * The capacity figure matches the heap Terraform sets (70 %, not the JVM's 25 %), operations per
+   * chunk are documented, and direct triggers are not said to refuse dual- and multi-regions.
+   */
+  @Test
+  void operationsAndTroubleshootingStateTheDeploymentFacts() throws IOException {
+    String ops = Files.readString(ROOT.resolve("docs/operations.md"));
+    assertTrue(ops.contains("-XX:MaxRAMPercentage=70"), "operations.md names the heap setting");
+    assertTrue(ops.contains("1,434 MiB heap"), "the heap of the default 2Gi");
+    assertTrue(ops.contains("### Cloud Storage operations per chunk"));
+    assertTrue(!ops.contains("holds the metadata of a few\nmillion records"), "the old figure");
+    String tf = Files.readString(ROOT.resolve("terraform/main.tf"));
+    assertTrue(tf.contains("heap_percent        = 70"), "the figure's 70 % is Terraform's");
+    String trouble = Files.readString(ROOT.resolve("docs/troubleshooting.md"));
+    int at = trouble.indexOf("### An Eventarc direct trigger in the wrong location");
+    String section = trouble.substring(at, trouble.indexOf("\n### ", at + 1));
+    assertTrue(section.contains("a dual-region (`nam4`, `eur4`)"), section);
+    assertTrue(!section.contains("cannot be used this way"), section);
+  }
 }
