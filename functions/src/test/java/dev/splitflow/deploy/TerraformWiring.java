@@ -633,7 +633,7 @@ final class TerraformWiring {
     return new ArrayList<>(moduleFilesByName().values());
   }
 
-  private Map<String, JsonNode> moduleFilesByName() {
+  Map<String, JsonNode> moduleFilesByName() {
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (String f : fileNames(false)) {
       out.put(f, files.get(f));

@@ -1226,6 +1226,42 @@ class TerraformWiringTest {
   }
 
   /**
+   * Every argument and nested block of every resource and data source exists in its provider's
+   * schema (tools/hcl/provider-schema.json, from the google 6.50.0, google-beta, time and archive
+   * providers' generated bindings): the unknown-argument check of {@code terraform validate}.
+   */
+  @Test
+  void everyArgumentExistsInItsProvidersSchema() throws IOException {
+    TerraformWiring t = tf();
+    JsonNode snapshot = JSON.readTree(root.resolve("tools/hcl/provider-schema.json").toFile());
+    ProviderSchema schema = new ProviderSchema(snapshot);
+    assertEquals(List.of(), schema.problems(t.moduleFilesByName()));
+    assertTrue(
+        snapshot.path("sources").path("resource google_storage_bucket").asText().contains("6."),
+        "the snapshot is of a 6.x google provider, the version versions.tf allows");
+    // It notices a misspelt argument, a misplaced one inside a block, and an unknown type.
+    TerraformWiring tampered = t.copy();
+    ((ObjectNode)
+            TerraformWiring.block(
+                tampered.mutableResource("google_storage_bucket", "pipeline"),
+                "soft_delete_policy"))
+        .put("retention_days", 0);
+    tampered.mutableResource("google_eventarc_trigger", "dataflow_status").put("destinaton", "x");
+    ObjectNode unknown = JSON.createObjectNode();
+    unknown.put("name", "x");
+    tampered.addResource("google_made_up", "x", unknown);
+    List<String> problems = schema.problems(tampered.moduleFilesByName());
+    assertEquals(3, problems.size(), problems.toString());
+    assertTrue(
+        problems.stream()
+            .anyMatch(
+                p ->
+                    p.endsWith(
+                        "google_storage_bucket.pipeline.soft_delete_policy: unknown argument retention_days")),
+        problems.toString());
+  }
+
+  /**
    * Only where a Terraform binary and its providers can be had (a developer's own machine): neither
    * is available here or in CI, where the parse, reference, formatting and wiring checks above
    * stand in for it. Its skip says so rather than passing.
