@@ -51,3 +51,23 @@ check "data_bucket_public_access" {
     error_message = "The existing data bucket does not enforce public access prevention; consider: gcloud storage buckets update gs://${var.data_bucket_name} --public-access-prevention"
   }
 }
+
+# Workers and the launcher VM without public IPs reach Cloud Storage and Artifact Registry only
+# through Private Google Access. The module does not own the subnetwork, so it warns (a check
+# block never fails the apply) at the end of every plan and apply until the subnetwork has it.
+# On the very first apply the Compute Engine API is only being enabled and this reads nothing;
+# the warning then says so, and docs/deploy.md's network step follows the apply.
+check "workers_private_google_access" {
+  data "google_compute_subnetwork" "workers" {
+    # A Shared VPC subnetwork is given by its full URL, in the host project.
+    self_link = startswith(var.subnetwork, "https://") ? var.subnetwork : null
+    project   = var.project_id
+    region    = var.region
+    name      = var.subnetwork == "" ? "default" : reverse(split("/", var.subnetwork))[0]
+  }
+
+  assert {
+    condition     = !var.private_ips || data.google_compute_subnetwork.workers.private_ip_google_access
+    error_message = "private_ips = true, but the workers' subnetwork ${data.google_compute_subnetwork.workers.name} in ${var.region} has no Private Google Access: the first job could not pull its image or reach Cloud Storage. Run: gcloud compute networks subnets update ${data.google_compute_subnetwork.workers.name} --region ${var.region} --project ${var.project_id} --enable-private-ip-google-access (or set private_ips = false)."
+  }
+}

@@ -19,6 +19,9 @@ final class InvokerLogFilter implements Filter {
 
   private static final String NO_EVENT_FRAME = "com.google.cloud.functions.invoker.GcfEvents";
 
+  /** Held here too: java.util.logging keeps loggers, and so their filters, only weakly. */
+  private static final Logger INVOKER = Logger.getLogger(INVOKER_LOGGER);
+
   private final Filter next;
   private final Log log;
 
@@ -33,9 +36,8 @@ final class InvokerLogFilter implements Filter {
   }
 
   static synchronized void install(Log log) {
-    Logger invoker = Logger.getLogger(INVOKER_LOGGER);
-    if (!(invoker.getFilter() instanceof InvokerLogFilter)) {
-      invoker.setFilter(new InvokerLogFilter(invoker.getFilter(), log));
+    if (!(INVOKER.getFilter() instanceof InvokerLogFilter)) {
+      INVOKER.setFilter(new InvokerLogFilter(INVOKER.getFilter(), log));
     }
   }
 

@@ -194,4 +194,37 @@ class DeployGuideTest {
     assertTrue(section.contains("a dual-region (`nam4`, `eur4`)"), section);
     assertTrue(!section.contains("cannot be used this way"), section);
   }
+
+  /** Links into deploy.md from the other docs land on a heading (its steps were renumbered). */
+  @Test
+  void linksIntoTheGuideLandOnAHeading() throws IOException {
+    java.util.Set<String> anchors = new java.util.HashSet<>();
+    for (String line : guide().split("\n")) {
+      if (line.startsWith("#")) {
+        String title = line.replaceFirst("^#+\\s*", "").toLowerCase(java.util.Locale.ROOT);
+        anchors.add(title.replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'));
+      }
+    }
+    List<String> broken = new ArrayList<>();
+    Pattern link = Pattern.compile("deploy\\.md#([a-z0-9_-]+)");
+    List<Path> docs = new ArrayList<>();
+    try (var s = Files.list(ROOT.resolve("docs"))) {
+      s.filter(p -> p.toString().endsWith(".md")).forEach(docs::add);
+    }
+    docs.add(ROOT.resolve("README.md"));
+    docs.add(ROOT.resolve("terraform/README.md"));
+    for (Path doc : docs) {
+      if (!Files.isRegularFile(doc)) {
+        continue;
+      }
+      Matcher m = link.matcher(Files.readString(doc));
+      while (m.find()) {
+        if (!anchors.contains(m.group(1))) {
+          broken.add(ROOT.relativize(doc) + ": deploy.md#" + m.group(1));
+        }
+      }
+    }
+    assertTrue(anchors.contains("4-first-run-with-the-demo-data"), anchors.toString());
+    assertEquals(List.of(), broken, "links to headings deploy.md does not have");
+  }
 }

@@ -29,14 +29,28 @@ final class ProviderSchema {
   List<String> problems(Map<String, JsonNode> moduleFiles) {
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, JsonNode> file : moduleFiles.entrySet()) {
+      List<JsonNode> scopes = new ArrayList<>(List.of(file.getValue()));
+      // Data sources scoped to check blocks.
+      for (JsonNode checks : file.getValue().path("check")) {
+        checks.forEach(scopes::add);
+      }
+      for (JsonNode scope : scopes) {
+        check(file.getKey(), scope, out);
+      }
+    }
+    return out;
+  }
+
+  private void check(String fileName, JsonNode doc, List<String> out) {
+    {
       for (String kind : List.of("resource", "data")) {
-        JsonNode byType = file.getValue().path(kind);
+        JsonNode byType = doc.path(kind);
         for (Iterator<String> types = byType.fieldNames(); types.hasNext(); ) {
           String type = types.next();
           JsonNode typeSchema = schema.path(kind).path(type);
           for (Iterator<String> names = byType.get(type).fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            String where = file.getKey() + ": " + kind + " " + type + "." + name;
+            String where = fileName + ": " + kind + " " + type + "." + name;
             if (typeSchema.isMissingNode()) {
               out.add(where + ": no schema for " + type + " (run tools/hcl/extract-schema.mjs)");
               continue;
@@ -48,7 +62,6 @@ final class ProviderSchema {
         }
       }
     }
-    return out;
   }
 
   private void check(JsonNode body, JsonNode s, String where, boolean top, List<String> out) {

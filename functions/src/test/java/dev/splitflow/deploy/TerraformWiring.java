@@ -373,10 +373,16 @@ final class TerraformWiring {
     allResources().forEach((t, rs) -> rs.keySet().forEach(n -> declaredResources.add(t + "." + n)));
     Set<String> declaredData = new TreeSet<>();
     for (JsonNode doc : moduleFiles()) {
-      JsonNode data = doc.path("data");
-      data.fieldNames()
-          .forEachRemaining(
-              t -> data.get(t).fieldNames().forEachRemaining(n -> declaredData.add(t + "." + n)));
+      List<JsonNode> scopes = new ArrayList<>(List.of(doc.path("data")));
+      // Data sources scoped to check blocks are visible within their block.
+      for (JsonNode checks : doc.path("check")) {
+        checks.forEach(c -> scopes.add(c.path("data")));
+      }
+      for (JsonNode data : scopes) {
+        data.fieldNames()
+            .forEachRemaining(
+                t -> data.get(t).fieldNames().forEachRemaining(n -> declaredData.add(t + "." + n)));
+      }
     }
     Set<String> vars = variables().keySet();
     Set<String> locals = locals().keySet();

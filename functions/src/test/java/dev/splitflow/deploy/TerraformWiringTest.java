@@ -969,6 +969,27 @@ class TerraformWiringTest {
     return false;
   }
 
+  /**
+   * Private IPs without Private Google Access leave the first job unable to pull its image: a check
+   * block reads the workers' subnetwork and warns with the command that fixes it.
+   */
+  @Test
+  void plansWarnWhenTheWorkersSubnetworkLacksPrivateGoogleAccess() {
+    JsonNode check =
+        tf().files().get("checks.tf").path("check").path("workers_private_google_access").get(0);
+    JsonNode subnet = check.path("data").path("google_compute_subnetwork").path("workers").get(0);
+    assertEquals(
+        "${var.subnetwork == \"\" ? \"default\" : reverse(split(\"/\", var.subnetwork))[0]}",
+        subnet.path("name").asText());
+    assertEquals("${var.region}", subnet.path("region").asText());
+    JsonNode assertion = check.path("assert").get(0);
+    assertEquals(
+        "${!var.private_ips || data.google_compute_subnetwork.workers.private_ip_google_access}",
+        assertion.path("condition").asText());
+    assertTrue(
+        assertion.path("error_message").asText().contains("--enable-private-ip-google-access"));
+  }
+
   /** eventarc_direct invokes both functions per finalized object: one instance takes several. */
   @Test
   void directTriggersShareInstancesNotificationsDoNot() {
