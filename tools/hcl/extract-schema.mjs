@@ -3,8 +3,8 @@
 // source type the Terraform module uses, as the providers' own schemas define them. The names come
 // from HashiCorp's prebuilt CDK for Terraform bindings, which are generated from each provider's
 // schema (their package.json names the provider version). TerraformWiringTest checks every
-// argument of the module against the snapshot, the part of `terraform validate` that needs no
-// binary. The packages are large (the google one is over 300 MB), so they are not dependencies:
+// argument of the module against the snapshot (unknown names, missing required ones), the part of
+// `terraform validate` that needs no binary. The packages are large (the google one is over 300 MB), so they are not dependencies:
 // run this after changing the module's resource types or provider versions:
 //
 //   cd tools/hcl && npm install --no-save --ignore-scripts @cdktf/provider-google@16.12.1 \
@@ -17,7 +17,7 @@ import { parse } from "@cdktf/hcl2json";
 
 const PACKAGES = ["provider-google", "provider-google-beta", "provider-time", "provider-archive"];
 // Types Terraform itself defines.
-const BUILT_IN = { terraform_data: { args: ["input", "triggers_replace"], blocks: {} } };
+const BUILT_IN = { terraform_data: { args: ["input", "triggers_replace"], blocks: {}, required: [] } };
 
 function tfFiles(dir) {
   const out = [];
@@ -52,16 +52,27 @@ function returnedObject(js, start) {
   return body;
 }
 
-function struct(js, fn, seen) {
-  const at = js.indexOf(`function ${fn}(struct)`);
-  if (at < 0 || seen.has(fn)) return { args: [], blocks: {} };
-  seen.add(fn);
-  return entries(js, returnedObject(js, at), seen);
+let dts = "";
+
+/** The property names of a TypeScript interface in the bindings' index.d.ts that lack a '?'. */
+function requiredProperties(name) {
+  const m = dts.match(new RegExp(`export interface ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`));
+  if (!m) return null;
+  return new Set([...m[1].matchAll(/^\s{4}readonly ([A-Za-z0-9_]+):/gm)].map((r) => r[1]));
 }
 
-function entries(js, list, seen) {
+function struct(js, fn, seen) {
+  const at = js.indexOf(`function ${fn}(struct)`);
+  if (at < 0 || seen.has(fn)) return { args: [], blocks: {}, required: [] };
+  seen.add(fn);
+  const iface = fn.replace(/ToTerraform$/, "");
+  return entries(js, returnedObject(js, at), seen, requiredProperties(iface[0].toUpperCase() + iface.slice(1)));
+}
+
+function entries(js, list, seen, required) {
   const args = [];
   const blocks = {};
+  const needed = [];
   for (const [key, expr] of list) {
     const nested = expr.match(/([A-Za-z0-9]+ToTerraform)\b/g)?.find((f) => js.includes(`function ${f}(struct)`));
     if (nested) {
@@ -69,8 +80,12 @@ function entries(js, list, seen) {
     } else {
       args.push(key);
     }
+    const camel = expr.match(/(?:this\._|struct!?\.)([A-Za-z0-9_]+)/)?.[1];
+    if (required && camel && required.has(camel) && key !== "id") {
+      needed.push(key);
+    }
   }
-  return { args: args.sort(), blocks };
+  return { args: args.sort(), blocks, required: needed.sort() };
 }
 
 const index = {};
@@ -121,8 +136,10 @@ for (const kind of ["resource", "data"]) {
       continue;
     }
     const js = readFileSync(hit.file, "utf8");
+    dts = readFileSync(hit.file.replace(/index\.js$/, "index.d.ts"), "utf8");
+    const config = dts.match(/export interface ([A-Za-z0-9]+Config) extends cdktf\.TerraformMetaArguments/)?.[1];
     const at = js.indexOf("synthesizeAttributes() {");
-    out[kind][type] = entries(js, returnedObject(js, at), new Set());
+    out[kind][type] = entries(js, returnedObject(js, at), new Set(), config ? requiredProperties(config) : null);
     out.sources[`${kind} ${type}`] = hit.from;
   }
 }

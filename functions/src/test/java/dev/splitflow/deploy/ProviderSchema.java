@@ -11,7 +11,8 @@ import java.util.Set;
  * The argument and nested-block names of each resource and data source type, as the providers'
  * schemas define them ({@code tools/hcl/provider-schema.json}, extracted from HashiCorp's prebuilt
  * CDK for Terraform bindings by {@code tools/hcl/extract-schema.mjs}), checked against the parsed
- * module: the unknown-argument part of {@code terraform validate}, without a binary.
+ * module: unknown arguments and blocks, and missing required ones, the part of {@code terraform
+ * validate} that needs no binary (types and values are left to the providers at plan time).
  */
 final class ProviderSchema {
   /** Terraform's own meta-arguments and blocks, valid in every resource and data block. */
@@ -65,6 +66,12 @@ final class ProviderSchema {
   }
 
   private void check(JsonNode body, JsonNode s, String where, boolean top, List<String> out) {
+    for (JsonNode required : s.path("required")) {
+      String name = required.asText();
+      if (!body.has(name) && !body.path("dynamic").has(name)) {
+        out.add(where + ": missing required argument " + name);
+      }
+    }
     for (Iterator<String> keys = body.fieldNames(); keys.hasNext(); ) {
       String key = keys.next();
       JsonNode value = body.get(key);

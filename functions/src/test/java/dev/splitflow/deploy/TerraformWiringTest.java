@@ -1272,8 +1272,15 @@ class TerraformWiringTest {
     ObjectNode unknown = JSON.createObjectNode();
     unknown.put("name", "x");
     tampered.addResource("google_made_up", "x", unknown);
+    // ...and a required argument gone.
+    tampered.mutableResource("google_eventarc_trigger", "dataflow_status").remove("location");
     List<String> problems = schema.problems(tampered.moduleFilesByName());
-    assertEquals(3, problems.size(), problems.toString());
+    assertEquals(4, problems.size(), problems.toString());
+    assertTrue(
+        problems.contains(
+            "triggers.tf: resource google_eventarc_trigger.dataflow_status: missing required"
+                + " argument location"),
+        problems.toString());
     assertTrue(
         problems.stream()
             .anyMatch(
