@@ -3,6 +3,9 @@
 # pom.xml, so the source is a zip holding only that jar.
 
 locals {
+  # In a checkout the jar is built beside this module. A module used from a git or registry source
+  # is downloaded into .terraform/modules/, where nothing was built: functions_jar is required.
+  remote_source    = strcontains(path.module, ".terraform/modules/")
   functions_target = "${path.module}/../functions/target"
   functions_jars   = var.functions_jar != "" ? [var.functions_jar] : [for f in sort(tolist(fileset(local.functions_target, "splitflow-functions-*-all.jar"))) : "${local.functions_target}/${f}"]
 
@@ -22,8 +25,8 @@ data "archive_file" "functions" {
 
   lifecycle {
     precondition {
-      condition     = length(local.functions_jars) == 1
-      error_message = "Expected exactly one functions/target/splitflow-functions-*-all.jar (found ${length(local.functions_jars)}): run `mvn -B -DskipTests package` in the repository first (after `mvn clean` if there are several versions), or set functions_jar."
+      condition     = length(local.functions_jars) == 1 && alltrue([for f in local.functions_jars : fileexists(f)])
+      error_message = var.functions_jar != "" ? "functions_jar = \"${var.functions_jar}\" is not a file (path relative to the folder terraform runs in, or absolute)." : !local.remote_source ? "Expected exactly one functions/target/splitflow-functions-*-all.jar (found ${length(local.functions_jars)}): run `mvn -B -DskipTests package` in the repository first (after `mvn clean` if there are several versions), or set functions_jar." : "This module is used from a git or registry source, where no functions jar is built: build splitflow (mvn -B -DskipTests package in a checkout) and set functions_jar to the path of its functions/target/splitflow-functions-<version>-all.jar."
     }
   }
 }
@@ -62,11 +65,11 @@ resource "google_cloudfunctions2_function" "launch" {
     timeout_seconds                  = var.launcher_timeout_seconds
     max_instance_count               = var.launcher_max_instances
     min_instance_count               = 0
-    max_instance_request_concurrency = 1
+    max_instance_request_concurrency = local.request_concurrency
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.launcher.email
-    environment_variables            = local.launch_environment
+    environment_variables            = merge(local.launch_environment, local.launch_jvm_environment)
   }
 
   event_trigger {
@@ -87,9 +90,7 @@ resource "google_cloudfunctions2_function" "launch" {
 
   depends_on = [
     google_project_service.apis,
-    google_project_iam_member.builder_run_builder,
-    google_project_iam_member.gcs_agent_publisher_direct,
-    google_project_iam_member.launch_trigger_event_receiver,
+    time_sleep.iam_propagation,
   ]
 }
 
@@ -119,11 +120,11 @@ resource "google_cloudfunctions2_function" "verify" {
     timeout_seconds                  = var.verifier_timeout_seconds
     max_instance_count               = var.verifier_max_instances
     min_instance_count               = 0
-    max_instance_request_concurrency = 1
+    max_instance_request_concurrency = local.request_concurrency
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.verifier.email
-    environment_variables            = local.verify_environment
+    environment_variables            = merge(local.verify_environment, local.verify_jvm_environment)
   }
 
   event_trigger {
@@ -144,8 +145,6 @@ resource "google_cloudfunctions2_function" "verify" {
 
   depends_on = [
     google_project_service.apis,
-    google_project_iam_member.builder_run_builder,
-    google_project_iam_member.gcs_agent_publisher_direct,
-    google_project_iam_member.verify_trigger_event_receiver,
+    time_sleep.iam_propagation,
   ]
 }

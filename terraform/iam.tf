@@ -1,9 +1,14 @@
 # Service accounts and every role they hold (README.md has the table; the wiring test holds the
 # same table and fails on any difference). Non-authoritative *_iam_member resources only, no
-# primitive roles, no storage.admin. Writes into the buckets are limited by IAM conditions on
-# object names (resource.name = projects/_/buckets/BUCKET/objects/NAME), which need uniform
-# bucket-level access. Reads that list objects are granted on the whole bucket: listing is checked
-# against the bucket, where an object-name condition is false.
+# primitive roles, no storage.admin. The grants below that carry IAM conditions on object names
+# (resource.name = projects/_/buckets/BUCKET/objects/NAME, which need uniform bucket-level access)
+# limit what these grants add, not what an account can do in all: roles/dataflow.worker carries
+# storage.objects.get and storage.objects.create on every bucket of the project, so the worker
+# account (workers and Flex Template launcher VM) can read any object and create new objects
+# anywhere; the conditions only keep it from overwriting or deleting outside its outputs.
+# README.md "What the worker account can do" says what that means and how to narrow it. Reads that
+# list objects are granted on the whole bucket: listing is checked against the bucket, where an
+# object-name condition is false.
 
 locals {
   data_objects     = "projects/_/buckets/${local.data_bucket}/objects/"
@@ -220,13 +225,35 @@ resource "google_artifact_registry_repository_iam_member" "worker_image_reader" 
   member     = google_service_account.worker.member
 }
 
-# --- Function builds --------------------------------------------------------------------------
+# --- Builds: the two functions and the Flex Template image --------------------------------------
 
-# Cloud Run Builder: upload/download in Artifact Registry, write build logs, read the source.
+# Cloud Run Builder: upload/download in Artifact Registry, write build logs to Cloud Logging, read
+# the source (storage.objects.get).
 resource "google_project_iam_member" "builder_run_builder" {
   project = var.project_id
   role    = "roles/run.builder"
   member  = google_service_account.builder.member
+}
+
+# tools/flex-template/build runs its Cloud Build as this account. A build with a user-chosen
+# account must keep its logs in a bucket it names (gcloud dataflow flex-template build has only
+# --gcs-log-dir for that): gs://PIPELINE_BUCKET/build-logs/.
+resource "google_storage_bucket_iam_member" "builder_pipeline_bucket_read" {
+  bucket = local.pipeline_bucket
+  role   = "roles/storage.legacyBucketReader"
+  member = google_service_account.builder.member
+}
+
+resource "google_storage_bucket_iam_member" "builder_build_logs" {
+  bucket = local.pipeline_bucket
+  role   = "roles/storage.objectUser"
+  member = google_service_account.builder.member
+
+  condition {
+    title       = "splitflow-build-logs"
+    description = "Only the build logs under build-logs/."
+    expression  = "resource.name.startsWith(\"${local.pipeline_objects}${local.build_logs_folder}\")"
+  }
 }
 
 # --- Trigger identities -----------------------------------------------------------------------
@@ -346,4 +373,40 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_source_subscriber"
   subscription = google_pubsub_subscription.summary_example[0].name
   role         = "roles/pubsub.subscriber"
   member       = "serviceAccount:${google_project_service_identity.pubsub.email}"
+}
+
+# --- IAM propagation ----------------------------------------------------------------------------
+
+# A new grant can take minutes to reach every Google service, and a first apply otherwise starts
+# the function builds, the bucket notifications and the Eventarc triggers right after granting.
+# These pauses make the first apply wait once (they do nothing on later applies); if it still
+# fails with a permission error, running `terraform apply` again finishes it.
+resource "time_sleep" "iam_propagation" {
+  create_duration = var.iam_propagation_wait
+
+  depends_on = [
+    google_project_iam_member.builder_run_builder,
+    google_storage_bucket_iam_member.builder_pipeline_bucket_read,
+    google_storage_bucket_iam_member.builder_build_logs,
+    google_pubsub_topic_iam_member.gcs_agent_markers_publisher,
+    google_pubsub_topic_iam_member.gcs_agent_manifests_publisher,
+    google_project_iam_member.gcs_agent_publisher_direct,
+    google_project_iam_member.launch_trigger_event_receiver,
+    google_project_iam_member.verify_trigger_event_receiver,
+    google_project_iam_member.status_trigger_event_receiver,
+    google_service_account_iam_member.pubsub_agent_launch_trigger_token,
+    google_service_account_iam_member.pubsub_agent_verify_trigger_token,
+    google_service_account_iam_member.pubsub_agent_status_trigger_token,
+  ]
+}
+
+# The invoker grants exist only once the functions do; the Dataflow status trigger waits for them.
+resource "time_sleep" "invoker_propagation" {
+  create_duration = var.iam_propagation_wait
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.launch_trigger_invoker,
+    google_cloud_run_v2_service_iam_member.verify_trigger_invoker,
+    google_cloud_run_v2_service_iam_member.status_trigger_invoker,
+  ]
 }

@@ -33,6 +33,34 @@ locals {
 
   summary_topic = google_pubsub_topic.summary.id # projects/P/topics/T
 
+  # Cloud Build logs of tools/flex-template/build (its --gcs-log-dir), in the pipeline bucket.
+  build_logs_folder = "build-logs/"
+  build_logs_dir    = "gs://${local.pipeline_bucket}/${local.build_logs_folder}"
+
+  # The Functions API returns service_config.service as projects/P/locations/L/services/NAME;
+  # Eventarc's destination.cloud_run_service.service wants NAME alone. The last path segment is
+  # the name whichever form the provider hands over.
+  verify_service_name = regex("[^/]+$", google_cloudfunctions2_function.verify.service_config[0].service)
+
+  # The functions' JVM heap, made explicit: without JAVA_TOOL_OPTIONS the JVM takes 25 % of the
+  # memory it sees (the Java buildpack's launcher raises it to 70 % only when the platform passes
+  # it a memory hint, and leaves JAVA_TOOL_OPTIONS alone when it is set). MaxRAM is the function's
+  # memory in MiB, so the heap is 70 % of what Terraform configures, whatever the sandbox reports.
+  launcher_memory_mib = endswith(var.launcher_memory, "Gi") ? tonumber(trimsuffix(var.launcher_memory, "Gi")) * 1024 : tonumber(trimsuffix(var.launcher_memory, "Mi"))
+  verifier_memory_mib = endswith(var.verifier_memory, "Gi") ? tonumber(trimsuffix(var.verifier_memory, "Gi")) * 1024 : tonumber(trimsuffix(var.verifier_memory, "Mi"))
+  heap_percent        = 70
+  launch_jvm_environment = {
+    JAVA_TOOL_OPTIONS = "-XX:MaxRAM=${local.launcher_memory_mib}m -XX:MaxRAMPercentage=${local.heap_percent}"
+  }
+  verify_jvm_environment = {
+    JAVA_TOOL_OPTIONS = "-XX:MaxRAM=${local.verifier_memory_mib}m -XX:MaxRAMPercentage=${local.heap_percent}"
+  }
+
+  # With trigger = "eventarc_direct" every object finalized in the bucket invokes both functions;
+  # almost all of those invocations return after one log line, so one instance takes several at
+  # once instead of one instance (and one cold start) per chunk.
+  request_concurrency = local.direct ? var.direct_trigger_concurrency : 1
+
   # Run options: unset keys are left out, so the code's defaults apply ("" = none at all).
   default_options      = { for k, v in var.default_options : k => v if v != null }
   default_options_json = length(local.default_options) == 0 ? "" : jsonencode(local.default_options)
@@ -58,6 +86,7 @@ locals {
     SPLITFLOW_WORKER_SERVICE_ACCOUNT  = google_service_account.worker.email
     SPLITFLOW_MAX_WORKERS             = tostring(var.max_workers)
     SPLITFLOW_MACHINE_TYPE            = var.machine_type
+    SPLITFLOW_LAUNCHER_MACHINE_TYPE   = var.launcher_machine_type
     SPLITFLOW_PRIVATE_IPS             = tostring(var.private_ips)
     SPLITFLOW_SUBNETWORK              = var.subnetwork
   }

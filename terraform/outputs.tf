@@ -1,4 +1,5 @@
-# tools/flex-template/build reads project_id, flex_template_image and template_spec_gcs_path.
+# tools/flex-template/build reads project_id, flex_template_image, template_spec_gcs_path,
+# builder_service_account and build_logs_dir.
 
 output "project_id" {
   description = "The project everything runs in."
@@ -116,4 +117,14 @@ output "service_accounts" {
     verify_trigger = google_service_account.verify_trigger.email
     status_trigger = google_service_account.status_trigger.email
   }
+}
+
+output "builder_service_account" {
+  description = "The account the builds run as, as Cloud Build wants it (projects/P/serviceAccounts/EMAIL): the functions' builds, and tools/flex-template/build's --cloud-build-service-account. Whoever runs that script needs roles/iam.serviceAccountUser on it."
+  value       = google_service_account.builder.id
+}
+
+output "build_logs_dir" {
+  description = "Where tools/flex-template/build keeps its Cloud Build logs (--gcs-log-dir): a build with a user-chosen account must name a logs bucket."
+  value       = local.build_logs_dir
 }

@@ -1,6 +1,12 @@
 # The data bucket (batch folders, markers, outputs, run state) and the pipeline bucket (Flex
-# Template spec, Dataflow staging and temp files, function source). Both private: uniform
-# bucket-level access (the IAM conditions in iam.tf need it) and public access prevention.
+# Template spec, Dataflow staging and temp files, function source, build logs). Both private:
+# uniform bucket-level access (the IAM conditions in iam.tf need it) and public access prevention.
+#
+# Soft delete: Cloud Storage keeps (and bills) every deleted or overwritten object for 7 days by
+# default. The pipeline bucket holds only temporaries and rebuildable files, so it keeps none. The
+# data bucket keeps data_soft_delete_retention_days (7 by default): it protects the batch files,
+# and the pipeline writes chunks straight to their final names on gs://, so the only objects it
+# soft-deletes there are the chunks and manifest a re-run replaces.
 
 resource "google_storage_bucket" "data" {
   count = var.create_data_bucket ? 1 : 0
@@ -13,6 +19,10 @@ resource "google_storage_bucket" "data" {
   public_access_prevention    = "enforced"
   force_destroy               = var.force_destroy_buckets
   labels                      = var.labels
+
+  soft_delete_policy {
+    retention_duration_seconds = var.data_soft_delete_retention_days * 86400
+  }
 
   depends_on = [google_project_service.apis]
 }
@@ -40,6 +50,12 @@ resource "google_storage_bucket" "pipeline" {
   force_destroy               = var.force_destroy_buckets
   labels                      = var.labels
 
+  # Temp, staging and build-log objects are deleted by Dataflow, Beam and the rules below; none of
+  # them is worth paying 7 more days for.
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
   lifecycle_rule {
     condition {
       age            = var.temp_retention_days
@@ -53,7 +69,7 @@ resource "google_storage_bucket" "pipeline" {
   lifecycle_rule {
     condition {
       age            = var.staging_retention_days
-      matches_prefix = ["staging/"]
+      matches_prefix = ["staging/", local.build_logs_folder]
     }
     action {
       type = "Delete"

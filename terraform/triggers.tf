@@ -32,7 +32,7 @@ resource "google_storage_notification" "marker" {
     splitflow-kind = "marker"
   }
 
-  depends_on = [google_pubsub_topic_iam_member.gcs_agent_markers_publisher]
+  depends_on = [time_sleep.iam_propagation]
 }
 
 resource "google_storage_notification" "manifest" {
@@ -47,7 +47,7 @@ resource "google_storage_notification" "manifest" {
     splitflow-kind = "manifest"
   }
 
-  depends_on = [google_pubsub_topic_iam_member.gcs_agent_manifests_publisher]
+  depends_on = [time_sleep.iam_propagation]
 }
 
 # Dataflow job-status events of every job in the region go to the verifier, which ignores jobs
@@ -66,16 +66,18 @@ resource "google_eventarc_trigger" "dataflow_status" {
     value     = "google.cloud.dataflow.job.v1beta3.statusChanged"
   }
 
+  # Eventarc wants the bare Cloud Run service name here; the Functions API returns
+  # service_config.service as projects/P/locations/L/services/NAME (see local.verify_service_name).
   destination {
     cloud_run_service {
-      service = google_cloudfunctions2_function.verify.service_config[0].service
+      service = local.verify_service_name
       region  = var.region
     }
   }
 
   depends_on = [
     google_project_service.apis,
-    google_project_iam_member.status_trigger_event_receiver,
-    google_cloud_run_v2_service_iam_member.status_trigger_invoker,
+    time_sleep.iam_propagation,
+    time_sleep.invoker_propagation,
   ]
 }

@@ -128,6 +128,30 @@ variable "staging_retention_days" {
   }
 }
 
+variable "data_soft_delete_retention_days" {
+  type        = number
+  description = "Days a created data bucket keeps deleted and overwritten objects recoverable (and billed): 0 turns soft delete off, otherwise 7 to 90 (Cloud Storage's own default is 7). Re-runs replace chunks, so the replaced ones count here. The pipeline bucket keeps none. Ignored for an existing bucket."
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.data_soft_delete_retention_days == 0 || (var.data_soft_delete_retention_days >= 7 && var.data_soft_delete_retention_days <= 90 && floor(var.data_soft_delete_retention_days) == var.data_soft_delete_retention_days)
+    error_message = "data_soft_delete_retention_days must be 0 (off) or a whole number of days between 7 and 90."
+  }
+}
+
+variable "iam_propagation_wait" {
+  type        = string
+  description = "How long the first apply waits after granting roles before it builds the functions and creates notifications and triggers (IAM changes take a while to reach every service), e.g. 90s. Later applies do not wait."
+  default     = "90s"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.iam_propagation_wait)) && tonumber(trimsuffix(var.iam_propagation_wait, "s")) <= 600
+    error_message = "iam_propagation_wait must be a number of seconds between 0s and 600s, e.g. 90s."
+  }
+}
+
 variable "force_destroy_buckets" {
   type        = bool
   description = "Let `terraform destroy` delete buckets that still hold objects (the created data bucket too). Leave false outside experiments."
@@ -218,6 +242,18 @@ variable "trigger" {
   validation {
     condition     = contains(["notification", "eventarc_direct"], var.trigger)
     error_message = "trigger must be \"notification\" or \"eventarc_direct\"."
+  }
+}
+
+variable "direct_trigger_concurrency" {
+  type        = number
+  description = "With trigger = \"eventarc_direct\" only: how many events one instance of each function takes at once (every finalized object invokes both functions, and almost all return at once). Cloud Run needs at least 1 vCPU per instance above 1. With trigger = \"notification\" the functions take one event at a time."
+  default     = 8
+  nullable    = false
+
+  validation {
+    condition     = var.direct_trigger_concurrency >= 1 && var.direct_trigger_concurrency <= 100 && floor(var.direct_trigger_concurrency) == var.direct_trigger_concurrency
+    error_message = "direct_trigger_concurrency must be a whole number between 1 and 100."
   }
 }
 
@@ -443,6 +479,18 @@ variable "machine_type" {
   validation {
     condition     = can(regex("^[a-z][a-z0-9]*-[a-z0-9-]+$", var.machine_type))
     error_message = "machine_type must be a Compute Engine machine type such as n2-standard-4."
+  }
+}
+
+variable "launcher_machine_type" {
+  type        = string
+  description = "Machine type of the Flex Template launcher VM of each job (SPLITFLOW_LAUNCHER_MACHINE_TYPE, the launch request's launcherMachineType). Above indices_max_batch_files the indices are computed there, with a heap of 70 % of its memory; Dataflow's default, n1-standard-1, is slow for that and its launch can fail with \"Timeout in polling result file\". Empty: Dataflow's default."
+  default     = "n2-standard-4"
+  nullable    = false
+
+  validation {
+    condition     = var.launcher_machine_type == "" || can(regex("^[a-z][a-z0-9]*-[a-z0-9-]+$", var.launcher_machine_type))
+    error_message = "launcher_machine_type must be empty or a Compute Engine machine type such as n2-standard-4."
   }
 }
 

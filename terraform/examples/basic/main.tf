@@ -25,6 +25,8 @@ module "splitflow" {
   pipeline_bucket_name              = var.pipeline_bucket_name
   temp_retention_days               = var.temp_retention_days
   staging_retention_days            = var.staging_retention_days
+  data_soft_delete_retention_days   = var.data_soft_delete_retention_days
+  iam_propagation_wait              = var.iam_propagation_wait
   force_destroy_buckets             = var.force_destroy_buckets
   datasets_prefix                   = var.datasets_prefix
   dataset_folders                   = var.dataset_folders
@@ -32,6 +34,7 @@ module "splitflow" {
   output_folder                     = var.output_folder
   state_prefix                      = var.state_prefix
   trigger                           = var.trigger
+  direct_trigger_concurrency        = var.direct_trigger_concurrency
   max_event_age_seconds             = var.max_event_age_seconds
   functions_jar                     = var.functions_jar
   launcher_memory                   = var.launcher_memory
@@ -47,6 +50,7 @@ module "splitflow" {
   default_options                   = var.default_options
   max_workers                       = var.max_workers
   machine_type                      = var.machine_type
+  launcher_machine_type             = var.launcher_machine_type
   private_ips                       = var.private_ips
   subnetwork                        = var.subnetwork
   enforce_summary_schema            = var.enforce_summary_schema

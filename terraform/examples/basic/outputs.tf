@@ -1,5 +1,5 @@
-# Every module output (tools/flex-template/build reads project_id, flex_template_image and
-# template_spec_gcs_path from here).
+# Every module output (tools/flex-template/build reads project_id, flex_template_image,
+# template_spec_gcs_path, builder_service_account and build_logs_dir from here).
 
 output "project_id" {
   description = "The project everything runs in."
@@ -109,4 +109,14 @@ output "staging_location" {
 output "service_accounts" {
   description = "E-mails of the service accounts the module creates."
   value       = module.splitflow.service_accounts
+}
+
+output "builder_service_account" {
+  description = "The account the builds run as, as Cloud Build wants it (projects/P/serviceAccounts/EMAIL): the functions' builds, and tools/flex-template/build's --cloud-build-service-account. Whoever runs that script needs roles/iam.serviceAccountUser on it."
+  value       = module.splitflow.builder_service_account
+}
+
+output "build_logs_dir" {
+  description = "Where tools/flex-template/build keeps its Cloud Build logs (--gcs-log-dir): a build with a user-chosen account must name a logs bucket."
+  value       = module.splitflow.build_logs_dir
 }

@@ -64,6 +64,18 @@ variable "staging_retention_days" {
   default     = null
 }
 
+variable "data_soft_delete_retention_days" {
+  type        = number
+  description = "Days a created data bucket keeps deleted and overwritten objects recoverable (and billed): 0 off, otherwise 7 to 90. null: the module's default."
+  default     = null
+}
+
+variable "iam_propagation_wait" {
+  type        = string
+  description = "How long the first apply waits after granting roles before it builds the functions and creates notifications and triggers, e.g. 90s. null: the module's default."
+  default     = null
+}
+
 variable "force_destroy_buckets" {
   type        = bool
   description = "Let `terraform destroy` delete buckets that still hold objects (the created data bucket too). Leave false outside experiments. null: the module's default."
@@ -103,6 +115,12 @@ variable "state_prefix" {
 variable "trigger" {
   type        = string
   description = "How finalized objects reach the functions. \"notification\" (default): bucket Pub/Sub notifications filtered at the source by object-name prefix (<folder><marker_name> and <folder><output_folder>_SPLIT_MANIFEST.json), so batch and chunk objects invoke nothing. \"eventarc_direct\": Eventarc Cloud Storage triggers on the whole bucket (no prefix filter exists for them); every finalized object invokes both functions, which ignore all but markers and manifests. null: the module's default."
+  default     = null
+}
+
+variable "direct_trigger_concurrency" {
+  type        = number
+  description = "With trigger = \"eventarc_direct\" only: events one instance of each function takes at once. null: the module's default."
   default     = null
 }
 
@@ -201,6 +219,12 @@ variable "max_workers" {
 variable "machine_type" {
   type        = string
   description = "Dataflow worker machine type (SPLITFLOW_MACHINE_TYPE). null: the module's default."
+  default     = null
+}
+
+variable "launcher_machine_type" {
+  type        = string
+  description = "Machine type of the Flex Template launcher VM of each job (launcherMachineType). Empty: Dataflow's default. null: the module's default."
   default     = null
 }
 

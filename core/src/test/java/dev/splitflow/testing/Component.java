@@ -27,31 +27,14 @@ public enum Component {
       "pubsub-emulator",
       "install the Google Cloud CLI with the Pub/Sub emulator"
           + " (apt-get install google-cloud-cli google-cloud-cli-pubsub-emulator)"),
-  TERRAFORM("terraform", "install Terraform (1.5 or newer) on PATH"),
-  /**
-   * The Google provider for {@code terraform validate}. No machine of this project reaches the
-   * Terraform registry, so CI cannot have it either: the one group that CI lists instead of
-   * failing.
-   */
-  TERRAFORM_PROVIDERS(
-      "terraform-providers",
-      "give terraform init the Google provider (registry access, or a provider_installation"
-          + " filesystem_mirror in the file TF_CLI_CONFIG_FILE names)",
-      false),
   BASH("bash", "install bash on PATH");
 
   private final String id;
   private final String enable;
-  private final boolean requiredInCi;
 
   Component(String id, String enable) {
-    this(id, enable, true);
-  }
-
-  Component(String id, String enable, boolean requiredInCi) {
     this.id = id;
     this.enable = enable;
-    this.requiredInCi = requiredInCi;
   }
 
   /** The group's name in skip messages and in the end-of-build list. */
@@ -75,7 +58,7 @@ public enum Component {
    * tests, which the end-of-build list names by this class.
    */
   public void unavailable(String why, String testClass) {
-    if (requiredInCi && isCi()) {
+    if (isCi()) {
       fail(why + " (" + id + " is required in CI, where CI is set; enable with: " + enable + ")");
     }
     record(why, testClass);
@@ -113,8 +96,7 @@ public enum Component {
       return; // not run by Maven: the skip message itself says what is missing
     }
     Path dir = Path.of(root, "target", "test-report", "skipped");
-    String ci = requiredInCi ? "fails-in-ci" : "listed-in-ci";
-    String line = String.join("\t", why, enable, ci, testClass) + "\n";
+    String line = String.join("\t", why, enable, testClass) + "\n";
     try {
       Files.createDirectories(dir);
       Path file = dir.resolve(id);

@@ -76,6 +76,11 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
   private final SummaryOnce summaries;
   private final Log log = new Log("launch");
 
+  static {
+    // Only where the Functions Framework invoker hosts the function; harmless elsewhere.
+    InvokerLogFilter.install("launch");
+  }
+
   /** The deployed function: configuration from the environment, real clients. */
   public LaunchSplitFunction() throws IOException {
     this(System.getenv());
@@ -121,8 +126,22 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
     this.summaries = new SummaryOnce(runs, publisher, clock, log);
   }
 
+  /**
+   * Handles one event. A failure worth a retry leaves as a {@link RetryLater} carrying one line
+   * (what failed, and why), without a stack trace or causes: the Functions Framework logs what
+   * escapes with its trace, and a storage outage would otherwise log a couple of hundred lines per
+   * delivery. Bugs (runtime exceptions) keep their trace.
+   */
   @Override
   public void accept(CloudEvent event) throws Exception {
+    try {
+      handle(event);
+    } catch (IOException e) {
+      throw RetryLater.of(e);
+    }
+  }
+
+  private void handle(CloudEvent event) throws Exception {
     ObjectEvent o;
     try {
       Optional<ObjectEvent> parsed = ObjectEvent.from(event);
@@ -370,15 +389,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
   private void unclaimable(String runId, ObjectEvent o, String folder, IOException e)
       throws IOException {
     String reason =
-        "cannot record the run in "
-            + runs.uri(runId)
-            + ": "
-            + e.getMessage()
-            + ". The launch function's service account needs write access to "
-            + layout.uri(layout.statePrefix())
-            + " ("
-            + LaunchConfig.STATE_PREFIX
-            + "); then write the marker again.";
+        "cannot record the run in " + runs.uri(runId) + ": " + e.getMessage() + ". " + fix(e);
     log.error(runId, "run FAILED at launch: " + reason);
     Summary summary =
         Summary.failed(
@@ -392,6 +403,44 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
             null,
             Summary.Timings.of(o.time(), null, now()));
     publisher.publish(summary.toJson(), summary.attributes());
+  }
+
+  /** What to do about a run state Cloud Storage refused for good, by its answer. */
+  private String fix(IOException e) {
+    int status = 0;
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof com.google.cloud.storage.StorageException s) {
+        status = s.getCode();
+        break;
+      }
+    }
+    String again = "; then write the marker again.";
+    return switch (status) {
+      case 401, 403 ->
+          "The launch function's service account needs write access to "
+              + layout.uri(layout.statePrefix())
+              + " ("
+              + LaunchConfig.STATE_PREFIX
+              + ")"
+              + again;
+      case 404 ->
+          "Cloud Storage has no bucket "
+              + layout.bucket()
+              + " visible to the launch function: check "
+              + LaunchConfig.BUCKET
+              + " (Terraform's data_bucket_name) and that the bucket exists"
+              + again;
+      default ->
+          "Cloud Storage refused the write (HTTP "
+              + status
+              + "); check that "
+              + LaunchConfig.STATE_PREFIX
+              + " ('"
+              + layout.statePrefix()
+              + "') gives valid object names in bucket "
+              + layout.bucket()
+              + again;
+    };
   }
 
   private RunOptions readMarker(ObjectEvent o) throws IOException {
@@ -525,10 +574,34 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
     return clock.instant();
   }
 
-  /** Another delivery owns a live claim; the platform should deliver again later. */
+  /**
+   * The platform should deliver the event again later: another delivery owns a live claim, or Cloud
+   * Storage or Dataflow did not answer or asked for a retry. One line, no stack trace.
+   */
   static final class RetryLater extends IOException {
     RetryLater(String message) {
       super(message);
+    }
+
+    /** The failure as one line, with its innermost cause when the message does not name it. */
+    static RetryLater of(IOException e) {
+      if (e instanceof RetryLater r) {
+        return r;
+      }
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
+        message += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+      }
+      return new RetryLater(message.lines().findFirst().orElse(message) + "; will retry");
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // the message says it all; see accept()
     }
   }
 

@@ -47,6 +47,11 @@ public final class VerifySplitFunction implements CloudEventsFunction {
   private final SummaryOnce summaries;
   private final Log log = new Log("verify");
 
+  static {
+    // Only where the Functions Framework invoker hosts the function; harmless elsewhere.
+    InvokerLogFilter.install("verify");
+  }
+
   /** The deployed function: configuration from the environment, real clients. */
   public VerifySplitFunction() throws IOException {
     this(System.getenv());

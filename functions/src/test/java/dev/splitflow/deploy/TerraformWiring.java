@@ -135,7 +135,10 @@ final class TerraformWiring {
     return out;
   }
 
-  /** The value of {@code ${local.NAME}} (once), else the node itself. */
+  /**
+   * The value of {@code ${local.NAME}} (once), or of {@code ${merge(local.A, local.B, ...)}} when
+   * every one is a literal map (later keys win, as in Terraform), else the node itself.
+   */
   JsonNode resolve(JsonNode value) {
     if (value != null && value.isTextual()) {
       Matcher m = Pattern.compile("^\\$\\{local\\.([a-z0-9_]+)\\}$").matcher(value.asText());
@@ -144,6 +147,21 @@ final class TerraformWiring {
         if (local != null) {
           return local;
         }
+      }
+      Matcher merge =
+          Pattern.compile("^\\$\\{merge\\((local\\.[a-z0-9_]+(?:, *local\\.[a-z0-9_]+)*)\\)\\}$")
+              .matcher(value.asText());
+      if (merge.matches()) {
+        ObjectNode merged =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (String part : merge.group(1).split(",")) {
+          JsonNode local = locals().get(part.trim().substring("local.".length()));
+          if (local == null || !local.isObject()) {
+            return value;
+          }
+          merged.setAll((ObjectNode) local);
+        }
+        return merged;
       }
     }
     return value;
@@ -355,10 +373,16 @@ final class TerraformWiring {
     allResources().forEach((t, rs) -> rs.keySet().forEach(n -> declaredResources.add(t + "." + n)));
     Set<String> declaredData = new TreeSet<>();
     for (JsonNode doc : moduleFiles()) {
-      JsonNode data = doc.path("data");
-      data.fieldNames()
-          .forEachRemaining(
-              t -> data.get(t).fieldNames().forEachRemaining(n -> declaredData.add(t + "." + n)));
+      List<JsonNode> scopes = new ArrayList<>(List.of(doc.path("data")));
+      // Data sources scoped to check blocks are visible within their block.
+      for (JsonNode checks : doc.path("check")) {
+        checks.forEach(c -> scopes.add(c.path("data")));
+      }
+      for (JsonNode data : scopes) {
+        data.fieldNames()
+            .forEachRemaining(
+                t -> data.get(t).fieldNames().forEachRemaining(n -> declaredData.add(t + "." + n)));
+      }
     }
     Set<String> vars = variables().keySet();
     Set<String> locals = locals().keySet();
@@ -615,7 +639,7 @@ final class TerraformWiring {
     return new ArrayList<>(moduleFilesByName().values());
   }
 
-  private Map<String, JsonNode> moduleFilesByName() {
+  Map<String, JsonNode> moduleFilesByName() {
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (String f : fileNames(false)) {
       out.put(f, files.get(f));

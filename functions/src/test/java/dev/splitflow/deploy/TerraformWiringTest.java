@@ -52,9 +52,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Needs Node.js and {@code tools/hcl/node_modules}, which {@code mvn verify} installs ({@code
  * tools/prepare-tests}): without them the HCL checks are skipped outside CI, and listed at the end
- * of the build, and fail in CI ({@code CI} set). Where a {@code terraform} binary is on PATH,
- * {@code terraform fmt -check} runs too, and {@code init} + {@code validate} when the providers can
- * be installed.
+ * of the build, and fail in CI ({@code CI} set). Formatting is checked with HashiCorp's hclwrite
+ * formatter ({@code tools/hcl/fmt-check.mjs}), so {@code terraform fmt -check} needs no binary, and
+ * every argument against the providers' schemas ({@link ProviderSchema}) in place of {@code
+ * terraform validate}, which needs a binary and provider downloads that neither this machine nor CI
+ * has.
  */
 class TerraformWiringTest {
 
@@ -88,7 +90,10 @@ class TerraformWiringTest {
               "roles/storage.objectUser on bucket:pipeline if splitflow-worker-temp-staging",
               "roles/artifactregistry.reader on repository:images"),
           "builder",
-          List.of("roles/run.builder on project"),
+          List.of(
+              "roles/run.builder on project",
+              "roles/storage.legacyBucketReader on bucket:pipeline",
+              "roles/storage.objectUser on bucket:pipeline if splitflow-build-logs"),
           "launch_trigger",
           List.of(
               "roles/run.invoker on run-service:launch", "roles/eventarc.eventReceiver on project"),
@@ -123,6 +128,12 @@ class TerraformWiringTest {
           "artifactregistry.googleapis.com",
           "cloudbuild.googleapis.com",
           "iam.googleapis.com");
+
+  /**
+   * Set by Terraform beside the code's variables: the JVM reads it at start-up (the functions'
+   * explicit heap), the code does not.
+   */
+  static final String JVM_OPTIONS = "JAVA_TOOL_OPTIONS";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final boolean CI = Component.isCi();
@@ -221,7 +232,9 @@ class TerraformWiringTest {
   @Test
   void launchEnvironmentIsExactlyLaunchConfigDeployedVariables() {
     TerraformWiring t = tf();
-    assertEquals(List.of(), t.environmentProblems("launch", LaunchConfig.DEPLOYED_VARIABLES));
+    assertEquals(
+        List.of(),
+        t.environmentProblems("launch", withJvmOptions(LaunchConfig.DEPLOYED_VARIABLES)));
     JsonNode env = t.environment("launch");
     for (String local : LaunchConfig.LOCAL_VARIABLES) {
       assertFalse(env.has(local), local + " is for local runs only");
@@ -233,12 +246,28 @@ class TerraformWiringTest {
         "the jobs run as the worker account the launcher may act as");
     assertEquals("${local.summary_topic}", env.path(LaunchConfig.SUMMARY_TOPIC).asText());
     assertEquals("${local.template_spec}", env.path(LaunchConfig.TEMPLATE_SPEC).asText());
+    // The launcher VM's machine type reaches the launch request (DataflowLauncherTest checks the
+    // request carries it as launcherMachineType).
+    assertEquals(
+        "${var.launcher_machine_type}", env.path(LaunchConfig.LAUNCHER_MACHINE_TYPE).asText());
+    assertTrue(t.variables().containsKey("launcher_machine_type"));
+    assertTrue(
+        t.variables().get("launcher_machine_type").path("default").asText().matches("[a-z0-9-]+"),
+        "the launcher VM is sized by default, not Dataflow's n1-standard-1");
+  }
+
+  private static List<String> withJvmOptions(List<String> variables) {
+    List<String> all = new ArrayList<>(variables);
+    all.add(JVM_OPTIONS);
+    return all;
   }
 
   @Test
   void verifyEnvironmentIsExactlyVerifyConfigDeployedVariables() {
     TerraformWiring t = tf();
-    assertEquals(List.of(), t.environmentProblems("verify", VerifyConfig.DEPLOYED_VARIABLES));
+    assertEquals(
+        List.of(),
+        t.environmentProblems("verify", withJvmOptions(VerifyConfig.DEPLOYED_VARIABLES)));
     // Both functions see the same layout.
     for (String name : VerifyConfig.DEPLOYED_VARIABLES) {
       if (LaunchConfig.DEPLOYED_VARIABLES.contains(name)) {
@@ -256,16 +285,22 @@ class TerraformWiringTest {
     tampered.mutableLocal("launch_environment").put(LaunchConfig.LOCAL_WORK_DIR, "/tmp");
     assertEquals(
         List.of("verify: the code reads SPLITFLOW_SAMPLE_CHUNKS but Terraform does not set it"),
-        tampered.environmentProblems("verify", VerifyConfig.DEPLOYED_VARIABLES));
+        tampered.environmentProblems("verify", withJvmOptions(VerifyConfig.DEPLOYED_VARIABLES)));
     assertEquals(
         List.of("launch: Terraform sets SPLITFLOW_LOCAL_WORK_DIR but the code does not read it"),
-        tampered.environmentProblems("launch", LaunchConfig.DEPLOYED_VARIABLES));
+        tampered.environmentProblems("launch", withJvmOptions(LaunchConfig.DEPLOYED_VARIABLES)));
     // Code side changed: a new variable the module does not set yet.
-    List<String> newer = new ArrayList<>(LaunchConfig.DEPLOYED_VARIABLES);
+    List<String> newer = withJvmOptions(LaunchConfig.DEPLOYED_VARIABLES);
     newer.add("SPLITFLOW_SOMETHING_NEW");
     assertEquals(
         List.of("launch: the code reads SPLITFLOW_SOMETHING_NEW but Terraform does not set it"),
         t.environmentProblems("launch", newer));
+    // Without the JVM options the heap is the JVM's default again: reported.
+    TerraformWiring noHeap = t.copy();
+    noHeap.mutableLocal("launch_jvm_environment").remove(JVM_OPTIONS);
+    assertEquals(
+        List.of("launch: the code reads JAVA_TOOL_OPTIONS but Terraform does not set it"),
+        noHeap.environmentProblems("launch", withJvmOptions(LaunchConfig.DEPLOYED_VARIABLES)));
     // An environment that is an expression cannot be checked, so it is a problem too.
     TerraformWiring opaque = t.copy();
     ((ObjectNode)
@@ -379,12 +414,47 @@ class TerraformWiringTest {
         "application/json", status.path("event_data_content_type").asText(), "JobEvent reads JSON");
     assertEquals(
         "${google_service_account.status_trigger.email}", status.path("service_account").asText());
-    assertEquals(
-        "${google_cloudfunctions2_function.verify.service_config[0].service}",
-        TerraformWiring.block(TerraformWiring.block(status, "destination"), "cloud_run_service")
-            .path("service")
-            .asText());
     assertEquals("${var.region}", status.path("location").asText(), "Dataflow's region");
+  }
+
+  /**
+   * Eventarc's {@code destination.cloud_run_service.service} takes the bare service name; the
+   * Functions API returns {@code service_config.service} as {@code projects/P/locations/L/services/
+   * NAME} and the provider passes it through, so the module takes its last segment.
+   */
+  @Test
+  void theEventarcDestinationNamesABareService() {
+    TerraformWiring t = tf();
+    JsonNode destination =
+        TerraformWiring.block(
+            TerraformWiring.block(
+                t.resource("google_eventarc_trigger", "dataflow_status"), "destination"),
+            "cloud_run_service");
+    assertEquals("${local.verify_service_name}", destination.path("service").asText());
+    String expression = t.locals().get("verify_service_name").asText();
+    Matcher m =
+        Pattern.compile(
+                "^\\$\\{regex\\(\"(.+)\", google_cloudfunctions2_function\\.verify\\.service_config\\[0\\]\\.service\\)\\}$")
+            .matcher(expression);
+    assertTrue(m.matches(), expression);
+    // The same pattern (RE2 and java.util.regex agree on it) on both forms the API may return.
+    Pattern last = Pattern.compile(m.group(1).replace("\\\\", "\\"));
+    for (String service :
+        List.of(
+            "projects/p-1/locations/europe-west4/services/splitflow-verify", "splitflow-verify")) {
+      Matcher name = last.matcher(service);
+      assertTrue(name.find(), service);
+      assertEquals("splitflow-verify", name.group(), service);
+    }
+    // No Eventarc trigger anywhere names a service by the long form.
+    for (Map.Entry<String, JsonNode> trigger : t.resources("google_eventarc_trigger").entrySet()) {
+      String service =
+          TerraformWiring.block(
+                  TerraformWiring.block(trigger.getValue(), "destination"), "cloud_run_service")
+              .path("service")
+              .asText();
+      assertFalse(service.contains("service_config[0].service"), trigger.getKey() + ": " + service);
+    }
   }
 
   // --- Triggers ---------------------------------------------------------------------------------
@@ -733,6 +803,270 @@ class TerraformWiringTest {
     assertTrue(set.containsAll(required), "required " + required + " are set in " + set);
   }
 
+  // --- Function heap, soft delete, IAM propagation, concurrency -------------------------------
+
+  /**
+   * The functions' heap is explicit: JAVA_TOOL_OPTIONS with MaxRAM = the configured memory and 70 %
+   * of it as heap (without it the JVM takes 25 %; the buildpack raises it only under a platform
+   * hint, and never when JAVA_TOOL_OPTIONS is set). The options are run through a real JVM to see
+   * the heap they give at the default memory.
+   */
+  @Test
+  void theFunctionsHeapIsSeventyPercentOfTheirMemory() throws IOException {
+    TerraformWiring t = tf();
+    SortedMap<String, JsonNode> locals = t.locals();
+    Map<String, String> memoryVariable =
+        Map.of("launch", "launcher_memory", "verify", "verifier_memory");
+    Map<String, String> mibLocal =
+        Map.of("launch", "launcher_memory_mib", "verify", "verifier_memory_mib");
+    int percent = locals.get("heap_percent").asInt();
+    assertEquals(70, percent);
+    for (String fn : List.of("launch", "verify")) {
+      String options = t.environment(fn).path(JVM_OPTIONS).asText();
+      assertEquals(
+          "-XX:MaxRAM=${local."
+              + mibLocal.get(fn)
+              + "}m -XX:MaxRAMPercentage=${local.heap_percent}",
+          options,
+          fn);
+      String mib = locals.get(mibLocal.get(fn)).asText();
+      String v = "var." + memoryVariable.get(fn);
+      assertTrue(
+          mib.contains("endswith(" + v + ", \"Gi\")")
+              && mib.contains("trimsuffix(" + v + ", \"Gi\")) * 1024")
+              && mib.contains("trimsuffix(" + v + ", \"Mi\")"),
+          mib);
+      // Only Mi and Gi get through the variable's validation, so the expression covers all.
+      String validation =
+          t.variables()
+              .get(memoryVariable.get(fn))
+              .path("validation")
+              .get(0)
+              .path("condition")
+              .asText();
+      assertTrue(validation.contains("(Mi|Gi)$"), validation);
+    }
+    // The options as the JVM reads them, at the launcher's default 2Gi.
+    assertEquals("2Gi", t.variables().get("launcher_memory").path("default").asText());
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Commands.Result r =
+        Commands.run(
+            root,
+            Map.of(),
+            Duration.ofMinutes(1),
+            javaBin,
+            "-XX:MaxRAM=2048m",
+            "-XX:MaxRAMPercentage=" + percent,
+            "-XX:+PrintFlagsFinal",
+            "-version");
+    assertEquals(0, r.exitCode(), r.describe());
+    Matcher heap = Pattern.compile("MaxHeapSize\\s*=\\s*(\\d+)").matcher(r.stdout());
+    assertTrue(heap.find(), r.stdout());
+    long bytes = Long.parseLong(heap.group(1));
+    long expected = 2048L * 1024 * 1024 * percent / 100;
+    assertTrue(
+        Math.abs(bytes - expected) < 8L * 1024 * 1024,
+        "heap " + bytes + " bytes, expected about " + expected);
+  }
+
+  @Test
+  void softDeleteKeepsNoTemporariesAndIsChosenForTheData() {
+    TerraformWiring t = tf();
+    JsonNode pipeline =
+        TerraformWiring.block(
+            t.resource("google_storage_bucket", "pipeline"), "soft_delete_policy");
+    assertEquals(
+        0, pipeline.path("retention_duration_seconds").asInt(-1), "temporaries are not kept");
+    JsonNode data =
+        TerraformWiring.block(t.resource("google_storage_bucket", "data"), "soft_delete_policy");
+    assertEquals(
+        "${var.data_soft_delete_retention_days * 86400}",
+        data.path("retention_duration_seconds").asText());
+    JsonNode days = t.variables().get("data_soft_delete_retention_days");
+    assertEquals(7, days.path("default").asInt(), "Cloud Storage's own default, stated");
+    assertTrue(days.has("validation"));
+    // Build logs expire with staging.
+    boolean logsExpire = false;
+    for (JsonNode rule : t.resource("google_storage_bucket", "pipeline").path("lifecycle_rule")) {
+      if (TerraformWiring.block(rule, "condition")
+          .path("matches_prefix")
+          .toString()
+          .contains("${local.build_logs_folder}")) {
+        logsExpire = true;
+      }
+    }
+    assertTrue(logsExpire, "build-logs/ objects are deleted by a lifecycle rule");
+  }
+
+  /**
+   * The first apply waits for its grants before anything that needs them: the builds (builder
+   * role), the bucket notifications (Cloud Storage agent publishing), the triggers (eventReceiver,
+   * token creator) and the Dataflow status trigger (run.invoker on the verifier).
+   */
+  @Test
+  void grantsPropagateBeforeBuildsNotificationsAndTriggers() {
+    TerraformWiring t = tf();
+    JsonNode before = t.resource("time_sleep", "iam_propagation");
+    assertEquals("${var.iam_propagation_wait}", before.path("create_duration").asText());
+    Set<String> waitedFor = new TreeSet<>();
+    before.path("depends_on").forEach(d -> waitedFor.add(d.asText()));
+    // Every grant that does not itself need a function is waited for.
+    List<String> missing = new ArrayList<>();
+    for (String type :
+        List.of(
+            "google_project_iam_member",
+            "google_storage_bucket_iam_member",
+            "google_pubsub_topic_iam_member",
+            "google_service_account_iam_member")) {
+      for (Map.Entry<String, JsonNode> grant : t.resources(type).entrySet()) {
+        String member = grant.getValue().path("member").asText();
+        boolean needed =
+            member.contains("builder")
+                || member.contains("_trigger")
+                || member.contains("google_storage_project_service_account")
+                || member.contains("google_project_service_identity.pubsub")
+                    && type.equals("google_service_account_iam_member");
+        if (needed && !waitedFor.contains("${" + type + "." + grant.getKey() + "}")) {
+          missing.add(type + "." + grant.getKey());
+        }
+      }
+    }
+    assertEquals(List.of(), missing, "grants the builds and triggers need, not waited for");
+    for (String fn : List.of("launch", "verify")) {
+      assertTrue(
+          dependsOn(
+              t.resource("google_cloudfunctions2_function", fn), "time_sleep.iam_propagation"),
+          fn + " builds after the pause");
+    }
+    for (String n : List.of("marker", "manifest")) {
+      assertTrue(
+          dependsOn(t.resource("google_storage_notification", n), "time_sleep.iam_propagation"), n);
+    }
+    JsonNode after = t.resource("time_sleep", "invoker_propagation");
+    for (String g :
+        List.of("launch_trigger_invoker", "verify_trigger_invoker", "status_trigger_invoker")) {
+      assertTrue(dependsOn(after, "google_cloud_run_v2_service_iam_member." + g), g);
+    }
+    assertTrue(
+        dependsOn(
+            t.resource("google_eventarc_trigger", "dataflow_status"),
+            "time_sleep.invoker_propagation"));
+    // The time provider is declared where the module and the example pin providers.
+    for (String f : List.of("versions.tf", "examples/basic/versions.tf")) {
+      JsonNode providers =
+          t.files().get(f).path("terraform").get(0).path("required_providers").get(0);
+      assertEquals("hashicorp/time", providers.path("time").path("source").asText(), f);
+    }
+  }
+
+  private static boolean dependsOn(JsonNode resource, String address) {
+    for (JsonNode d : resource.path("depends_on")) {
+      if (d.asText().equals("${" + address + "}")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Private IPs without Private Google Access leave the first job unable to pull its image: a check
+   * block reads the workers' subnetwork and warns with the command that fixes it.
+   */
+  @Test
+  void plansWarnWhenTheWorkersSubnetworkLacksPrivateGoogleAccess() {
+    JsonNode check =
+        tf().files().get("checks.tf").path("check").path("workers_private_google_access").get(0);
+    JsonNode subnet = check.path("data").path("google_compute_subnetwork").path("workers").get(0);
+    assertEquals(
+        "${var.subnetwork == \"\" ? \"default\" : reverse(split(\"/\", var.subnetwork))[0]}",
+        subnet.path("name").asText());
+    assertEquals("${var.region}", subnet.path("region").asText());
+    JsonNode assertion = check.path("assert").get(0);
+    assertEquals(
+        "${!var.private_ips || data.google_compute_subnetwork.workers.private_ip_google_access}",
+        assertion.path("condition").asText());
+    assertTrue(
+        assertion.path("error_message").asText().contains("--enable-private-ip-google-access"));
+  }
+
+  /** eventarc_direct invokes both functions per finalized object: one instance takes several. */
+  @Test
+  void directTriggersShareInstancesNotificationsDoNot() {
+    TerraformWiring t = tf();
+    assertEquals(
+        "${local.direct ? var.direct_trigger_concurrency : 1}",
+        t.locals().get("request_concurrency").asText());
+    for (String fn : List.of("launch", "verify")) {
+      assertEquals(
+          "${local.request_concurrency}",
+          TerraformWiring.block(t.resource("google_cloudfunctions2_function", fn), "service_config")
+              .path("max_instance_request_concurrency")
+              .asText(),
+          fn);
+    }
+    assertTrue(t.variables().get("direct_trigger_concurrency").path("default").asInt() > 1);
+  }
+
+  /** A module used from a git source finds no jar beside it and says to set functions_jar. */
+  @Test
+  void aModuleFromAGitSourceAsksForTheFunctionsJar() throws IOException {
+    TerraformWiring t = tf();
+    assertEquals(
+        "${strcontains(path.module, \".terraform/modules/\")}",
+        t.locals().get("remote_source").asText());
+    JsonNode precondition =
+        t.files()
+            .get("functions.tf")
+            .path("data")
+            .path("archive_file")
+            .path("functions")
+            .get(0)
+            .path("lifecycle")
+            .get(0)
+            .path("precondition")
+            .get(0);
+    String message = precondition.path("error_message").asText();
+    assertTrue(message.contains("local.remote_source"), message);
+    assertTrue(message.contains("git or registry source") && message.contains("set functions_jar"));
+    assertTrue(precondition.path("condition").asText().contains("fileexists(f)"));
+    String readme = Files.readString(root.resolve("terraform/README.md"));
+    assertTrue(
+        Pattern.compile(
+                "(?s)source\\s*=\\s*\"git::[^\"]+//terraform[^\"]*\".{0,400}functions_jar\\s*=")
+            .matcher(readme)
+            .find(),
+        "terraform/README.md shows a git source with functions_jar");
+  }
+
+  /**
+   * roles/dataflow.worker reaches every bucket of the project (storage.objects.get and create), so
+   * the README must not claim the worker's writes are limited, and must say what the conditions do
+   * and do not stop; the same for roles/dataflow.developer's cancel.
+   */
+  @Test
+  void theReadmeSaysWhatTheWorkerAndLauncherRolesReallyAllow() throws IOException {
+    String readme = Files.readString(root.resolve("terraform/README.md"));
+    assertFalse(
+        readme.contains("Writes are\nlimited with IAM conditions"), "the old claim is gone");
+    String workerRow =
+        readme
+            .lines()
+            .filter(l -> l.startsWith("| `worker` | roles/dataflow.worker |"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        workerRow.contains("storage.objects.get") && workerRow.contains("storage.objects.create"),
+        workerRow);
+    assertTrue(readme.contains("## What the worker account can do"), "section present");
+    String developerRow =
+        readme
+            .lines()
+            .filter(l -> l.startsWith("| `launcher` | roles/dataflow.developer |"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(developerRow.contains("cancel"), developerRow);
+  }
+
   // --- Flex Template packaging ------------------------------------------------------------------
 
   @Test
@@ -780,8 +1114,16 @@ class TerraformWiringTest {
     assertEquals(root.resolve("pipeline/src/main/resources/flex-template/metadata.json"), metadata);
     assertTrue(Files.isRegularFile(metadata));
 
-    String mainClass = flag(gcloud, "--env");
+    List<String> envs = flags(gcloud, "--env");
+    String mainClass = envs.get(0);
     assertEquals("FLEX_TEMPLATE_JAVA_MAIN_CLASS=dev.splitflow.pipeline.SplitPipeline", mainClass);
+    // The launcher VM's JVM gets a heap sized by the launcher machine type, not 25 % of it.
+    assertEquals(List.of(mainClass, "FLEX_TEMPLATE_JAVA_OPTIONS=-XX:MaxRAMPercentage=70"), envs);
+    // The image is built as the module's builder account, with the log folder such a build needs.
+    assertEquals(
+        "projects/my-project-1/serviceAccounts/splitflow-builder@my-project-1.iam.gserviceaccount.com",
+        flag(gcloud, "--cloud-build-service-account"));
+    assertEquals("gs://my-pipeline-bucket/build-logs/", flag(gcloud, "--gcs-log-dir"));
     String className = mainClass.substring(mainClass.indexOf('=') + 1);
     Path source = root.resolve("pipeline/src/main/java/" + className.replace('.', '/') + ".java");
     assertTrue(Files.isRegularFile(source), source + " exists");
@@ -808,11 +1150,59 @@ class TerraformWiringTest {
     while (m.find()) {
       read.add(m.group(1));
     }
-    assertEquals(Set.of("project_id", "flex_template_image", "template_spec_gcs_path"), read);
+    assertEquals(
+        Set.of(
+            "project_id",
+            "flex_template_image",
+            "template_spec_gcs_path",
+            "builder_service_account",
+            "build_logs_dir"),
+        read);
     if (tf != null) {
       assertTrue(tf.outputs("").keySet().containsAll(read));
       assertTrue(tf.outputs("examples/basic/").keySet().containsAll(read));
+      assertEquals(
+          "${google_service_account.builder.id}",
+          tf.outputs("").get("builder_service_account").path("value").asText(),
+          "projects/P/serviceAccounts/EMAIL, the form Cloud Build takes");
+      assertEquals(
+          "gs://${local.pipeline_bucket}/${local.build_logs_folder}",
+          tf.locals().get("build_logs_dir").asText());
+      assertEquals("build-logs/", tf.locals().get("build_logs_folder").asText());
     }
+
+    // Opting out of the builder account drops both options.
+    Commands.Result plain =
+        Commands.run(
+            root,
+            Map.of(),
+            Duration.ofMinutes(1),
+            "bash",
+            "tools/flex-template/build",
+            "--dry-run",
+            "--skip-maven",
+            "--project",
+            "my-project-1",
+            "--region",
+            "europe-west4",
+            "--repository",
+            "splitflow-images",
+            "--bucket",
+            "my-pipeline-bucket",
+            "--default-build-account");
+    assertEquals(0, plain.exitCode(), plain.describe());
+    assertFalse(plain.stdout().contains("--cloud-build-service-account"), plain.stdout());
+    assertFalse(plain.stdout().contains("--gcs-log-dir"), plain.stdout());
+  }
+
+  private static List<String> flags(List<String> args, String name) {
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals(name)) {
+        values.add(args.get(i + 1));
+      }
+    }
+    return values;
   }
 
   private static String flag(List<String> args, String name) {
@@ -821,62 +1211,81 @@ class TerraformWiringTest {
     return args.get(i + 1);
   }
 
-  // --- The Terraform CLI, where installed -------------------------------------------------------
+  // --- Formatting and the Terraform CLI ----------------------------------------------------------
 
+  /**
+   * {@code terraform fmt -check} without a Terraform binary: HashiCorp's hclwrite formatter (npm
+   * {@code @cdktf/hcl-tools}), the one terraform fmt is built on, over every file. Skipped outside
+   * CI without Node.js or tools/hcl/node_modules, failed in CI.
+   */
   @Test
-  void terraformFmtCheck() throws IOException {
-    Component.TERRAFORM.require(terraformOnPath(), "no terraform on PATH");
+  void everyTerraformFileIsFormatted() throws IOException {
+    tf();
     Commands.Result r =
         Commands.run(
-            root,
-            Map.of(),
-            Duration.ofMinutes(2),
-            "terraform",
-            "fmt",
-            "-check",
-            "-recursive",
-            "-diff",
-            "-no-color",
-            "terraform");
-    assertEquals(0, r.exitCode(), "terraform fmt -check -recursive terraform:\n" + r.describe());
-  }
-
-  @Test
-  void terraformValidate() throws IOException {
-    Component.TERRAFORM.require(terraformOnPath(), "no terraform on PATH");
-    Path data = Files.createTempDirectory("splitflow-tf-data");
-    Map<String, String> env = Map.of("TF_DATA_DIR", data.toString(), "TF_IN_AUTOMATION", "1");
-    String chdir = "-chdir=terraform/examples/basic";
-    Commands.Result init =
-        Commands.run(
-            root,
-            env,
-            Duration.ofMinutes(5),
-            "terraform",
-            chdir,
-            "init",
-            "-backend=false",
-            "-input=false",
-            "-no-color");
-    if (init.exitCode() != 0) {
-      String err = init.stderr() + init.stdout();
-      boolean noProviders =
-          err.contains("Failed to query available provider packages")
-              || err.contains("Failed to install provider")
-              || err.contains("could not connect to registry");
-      Component.TERRAFORM_PROVIDERS.require(
-          !noProviders,
-          "terraform init cannot install the providers (no access to the Terraform registry or a"
-              + " mirror)");
-      fail("terraform init:\n" + init.describe());
+            root, Map.of(), Duration.ofMinutes(2), "node", "tools/hcl/fmt-check.mjs", "terraform");
+    assertEquals(0, r.exitCode(), "node tools/hcl/fmt-check.mjs terraform:\n" + r.describe());
+    // And the check notices a misaligned file.
+    Path dir = Files.createTempDirectory("splitflow-fmt");
+    try {
+      Files.writeString(dir.resolve("bad.tf"), "locals {\n  a   = 1\n  bb = 2\n}\n");
+      Commands.Result bad =
+          Commands.run(
+              root,
+              Map.of(),
+              Duration.ofMinutes(2),
+              "node",
+              "tools/hcl/fmt-check.mjs",
+              dir.toString());
+      assertEquals(1, bad.exitCode(), bad.describe());
+      assertTrue(bad.stderr().contains("bad.tf:2:"), bad.stderr());
+    } finally {
+      Files.deleteIfExists(dir.resolve("bad.tf"));
+      Files.deleteIfExists(dir);
     }
-    Commands.Result validate =
-        Commands.run(root, env, Duration.ofMinutes(5), "terraform", chdir, "validate", "-no-color");
-    assertEquals(0, validate.exitCode(), "terraform validate:\n" + validate.describe());
   }
 
-  private static boolean terraformOnPath() {
-    return Commands.available(root, "terraform", "version");
+  /**
+   * Every argument and nested block of every resource and data source exists in its provider's
+   * schema (tools/hcl/provider-schema.json, from the google 6.50.0, google-beta, time and archive
+   * providers' generated bindings): the unknown-argument check of {@code terraform validate}.
+   */
+  @Test
+  void everyArgumentExistsInItsProvidersSchema() throws IOException {
+    TerraformWiring t = tf();
+    JsonNode snapshot = JSON.readTree(root.resolve("tools/hcl/provider-schema.json").toFile());
+    ProviderSchema schema = new ProviderSchema(snapshot);
+    assertEquals(List.of(), schema.problems(t.moduleFilesByName()));
+    assertTrue(
+        snapshot.path("sources").path("resource google_storage_bucket").asText().contains("6."),
+        "the snapshot is of a 6.x google provider, the version versions.tf allows");
+    // It notices a misspelt argument, a misplaced one inside a block, and an unknown type.
+    TerraformWiring tampered = t.copy();
+    ((ObjectNode)
+            TerraformWiring.block(
+                tampered.mutableResource("google_storage_bucket", "pipeline"),
+                "soft_delete_policy"))
+        .put("retention_days", 0);
+    tampered.mutableResource("google_eventarc_trigger", "dataflow_status").put("destinaton", "x");
+    ObjectNode unknown = JSON.createObjectNode();
+    unknown.put("name", "x");
+    tampered.addResource("google_made_up", "x", unknown);
+    // ...and a required argument gone.
+    tampered.mutableResource("google_eventarc_trigger", "dataflow_status").remove("location");
+    List<String> problems = schema.problems(tampered.moduleFilesByName());
+    assertEquals(4, problems.size(), problems.toString());
+    assertTrue(
+        problems.contains(
+            "triggers.tf: resource google_eventarc_trigger.dataflow_status: missing required"
+                + " argument location"),
+        problems.toString());
+    assertTrue(
+        problems.stream()
+            .anyMatch(
+                p ->
+                    p.endsWith(
+                        "google_storage_bucket.pipeline.soft_delete_policy: unknown argument retention_days")),
+        problems.toString());
   }
 
   // --- Helpers
@@ -898,7 +1307,7 @@ class TerraformWiringTest {
   }
 
   /** The repository: surefire's splitflow.repo.root, else up from the working directory. */
-  private static Path repoRoot() {
+  static Path repoRoot() {
     String prop = System.getProperty("splitflow.repo.root");
     if (prop != null && !prop.isBlank() && Files.isDirectory(Path.of(prop, "terraform"))) {
       return Path.of(prop).toAbsolutePath().normalize();

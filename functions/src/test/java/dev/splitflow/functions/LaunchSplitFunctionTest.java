@@ -16,7 +16,6 @@ import com.google.cloud.storage.contrib.nio.testing.GcsSemanticsRpc;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.functions.config.LaunchConfig;
 import dev.splitflow.functions.launch.DataflowLauncher;
-import dev.splitflow.functions.launch.LaunchException;
 import dev.splitflow.functions.launch.SplitLauncher;
 import dev.splitflow.functions.runs.RunIds;
 import dev.splitflow.functions.runs.RunState;
@@ -276,8 +275,10 @@ class LaunchSplitFunctionTest {
     CloudEvent event = Events.finalized(m, T0);
     LaunchSplitFunction fn = function();
     dataflow.enqueueError(503);
-    LaunchException e = assertThrows(LaunchException.class, () -> fn.accept(event));
-    assertTrue(e.retryable());
+    // A retryable launch failure goes back to the platform as one line (no trace).
+    IOException e = assertThrows(LaunchSplitFunction.RetryLater.class, () -> fn.accept(event));
+    assertTrue(e.getMessage().contains("HTTP 503") && e.getMessage().contains("(retryable)"));
+    assertEquals(0, e.getStackTrace().length);
     RunState s = state(m);
     assertEquals(RunState.Status.CLAIMED, s.status());
     assertFalse(s.lease().isAfter(clock.instant()), "lease released for the redelivery");
@@ -389,7 +390,7 @@ class LaunchSplitFunctionTest {
     CloudEvent event = Events.finalized(m, T0);
     LaunchSplitFunction fn = function();
     dataflow.enqueueError(500);
-    assertThrows(LaunchException.class, () -> fn.accept(event));
+    assertThrows(LaunchSplitFunction.RetryLater.class, () -> fn.accept(event));
     clock.advance(Duration.ofHours(2));
     fn.accept(event);
     assertEquals(1, dataflow.launches().size(), "no launch attempt for an event past its age");

@@ -65,6 +65,7 @@ public record LaunchConfig(
   public static final String WORKER_SERVICE_ACCOUNT = "SPLITFLOW_WORKER_SERVICE_ACCOUNT";
   public static final String MAX_WORKERS = "SPLITFLOW_MAX_WORKERS";
   public static final String MACHINE_TYPE = "SPLITFLOW_MACHINE_TYPE";
+  public static final String LAUNCHER_MACHINE_TYPE = "SPLITFLOW_LAUNCHER_MACHINE_TYPE";
   public static final String PRIVATE_IPS = "SPLITFLOW_PRIVATE_IPS";
   public static final String SUBNETWORK = "SPLITFLOW_SUBNETWORK";
   public static final String DATAFLOW_ENDPOINT = "SPLITFLOW_DATAFLOW_ENDPOINT";
@@ -93,6 +94,7 @@ public record LaunchConfig(
           WORKER_SERVICE_ACCOUNT,
           MAX_WORKERS,
           MACHINE_TYPE,
+          LAUNCHER_MACHINE_TYPE,
           PRIVATE_IPS,
           SUBNETWORK);
 
@@ -101,6 +103,10 @@ public record LaunchConfig(
       List.of(DATAFLOW_ENDPOINT, LOCAL_PIPELINE_JAR, LOCAL_EVENTS_URL, LOCAL_WORK_DIR);
 
   public static final String DEFAULT_MACHINE_TYPE = "n2-standard-4";
+
+  /** Compute Engine machine type names, as Terraform's variable validation has them. */
+  private static final java.util.regex.Pattern MACHINE_TYPE_PATTERN =
+      java.util.regex.Pattern.compile("[a-z][a-z0-9]*-[a-z0-9-]+");
 
   /** Reads and validates every variable; throws naming all missing or bad ones. */
   public static LaunchConfig fromEnv(Map<String, String> env) {
@@ -140,6 +146,18 @@ public record LaunchConfig(
         }
         int maxWorkers = e.integer(MAX_WORKERS, 10, 1, 1000);
         String machine = e.optional(MACHINE_TYPE, DEFAULT_MACHINE_TYPE);
+        String launcherMachine = e.optional(LAUNCHER_MACHINE_TYPE, null);
+        for (String[] m :
+            new String[][] {{MACHINE_TYPE, machine}, {LAUNCHER_MACHINE_TYPE, launcherMachine}}) {
+          if (m[1] != null && !MACHINE_TYPE_PATTERN.matcher(m[1]).matches()) {
+            e.problems()
+                .add(
+                    m[0]
+                        + " must be a Compute Engine machine type such as n2-standard-4, got '"
+                        + m[1]
+                        + "'");
+          }
+        }
         boolean privateIps = e.bool(PRIVATE_IPS, true);
         String subnetwork = e.optional(SUBNETWORK, null);
         String root = e.url(DATAFLOW_ENDPOINT, DataflowSettings.DEFAULT_ROOT_URL);
@@ -154,6 +172,7 @@ public record LaunchConfig(
                   sa,
                   maxWorkers,
                   machine,
+                  launcherMachine,
                   privateIps,
                   subnetwork,
                   root.endsWith("/") ? root : root + "/");

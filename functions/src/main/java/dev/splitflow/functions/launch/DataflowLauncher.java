@@ -191,6 +191,9 @@ public final class DataflowLauncher implements SplitLauncher {
     if (settings.subnetwork() != null) {
       environment.setSubnetwork(settings.subnetwork());
     }
+    if (settings.launcherMachineType() != null) {
+      environment.setLauncherMachineType(settings.launcherMachineType());
+    }
     LaunchFlexTemplateRequest body =
         new LaunchFlexTemplateRequest()
             .setLaunchParameter(
@@ -466,7 +469,7 @@ public final class DataflowLauncher implements SplitLauncher {
       case 400 ->
           "Hint: Dataflow rejected the request; check the template parameters against the"
               + " template's metadata.json, the job name, the labels and the environment"
-              + " (tempLocation and stagingLocation must be gs:// paths, the machine type and"
+              + " (tempLocation and stagingLocation must be gs:// paths, the machine types and"
               + " subnetwork must exist in region "
               + settings.region()
               + ")";

@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param workerServiceAccount the e-mail of the workers' service account
  * @param maxWorkers upper bound of autoscaling (1..1000)
  * @param machineType worker machine type
+ * @param launcherMachineType machine type of the Flex Template launcher VM (it runs the pipeline's
+ *     main, which computes the indices the launch function left to it), or null for Dataflow's
+ *     default ({@code n1-standard-1})
  * @param privateIps workers without public IPs ({@code WORKER_IP_PRIVATE})
  * @param subnetwork the workers' subnetwork (full URL for Shared VPC), or null for the default
  * @param rootUrl the API root, {@code https://dataflow.googleapis.com/} unless testing
@@ -26,6 +29,7 @@ public record DataflowSettings(
     String workerServiceAccount,
     int maxWorkers,
     String machineType,
+    String launcherMachineType,
     boolean privateIps,
     String subnetwork,
     String rootUrl) {

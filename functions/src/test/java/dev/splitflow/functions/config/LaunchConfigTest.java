@@ -46,6 +46,7 @@ class LaunchConfigTest {
         LaunchConfig.WORKER_SERVICE_ACCOUNT, "splitflow-worker@my-project.iam.gserviceaccount.com");
     env.put(LaunchConfig.MAX_WORKERS, "25");
     env.put(LaunchConfig.MACHINE_TYPE, "n2-highmem-8");
+    env.put(LaunchConfig.LAUNCHER_MACHINE_TYPE, "n2-standard-8");
     env.put(LaunchConfig.PRIVATE_IPS, "false");
     env.put(
         LaunchConfig.SUBNETWORK,
@@ -138,6 +139,7 @@ class LaunchConfigTest {
     assertEquals("splitflow-worker@my-project.iam.gserviceaccount.com", d.workerServiceAccount());
     assertEquals(25, d.maxWorkers());
     assertEquals("n2-highmem-8", d.machineType());
+    assertEquals("n2-standard-8", d.launcherMachineType());
     assertFalse(d.privateIps());
     assertEquals(
         "https://www.googleapis.com/compute/v1/projects/host/regions/europe-west4/subnetworks/s",
@@ -161,9 +163,19 @@ class LaunchConfigTest {
     DataflowSettings d = c.dataflow();
     assertEquals(10, d.maxWorkers());
     assertEquals(LaunchConfig.DEFAULT_MACHINE_TYPE, d.machineType());
+    assertNull(d.launcherMachineType(), "unset: Dataflow's default launcher VM");
     assertTrue(d.privateIps());
     assertNull(d.subnetwork());
     assertEquals("https://dataflow.googleapis.com/", d.rootUrl());
+  }
+
+  @Test
+  void aMachineTypeThatIsNotOneIsRejected() {
+    Map<String, String> env =
+        with(minimalDataflowEnv(), LaunchConfig.LAUNCHER_MACHINE_TYPE, "n2 standard 4");
+    ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(env));
+    assertTrue(e.getMessage().contains(LaunchConfig.LAUNCHER_MACHINE_TYPE), e.getMessage());
+    assertTrue(e.getMessage().contains("'n2 standard 4'"), e.getMessage());
   }
 
   @Test
@@ -181,6 +193,7 @@ class LaunchConfigTest {
             LaunchConfig.LAUNCHER,
             LaunchConfig.MAX_WORKERS,
             LaunchConfig.MACHINE_TYPE,
+            LaunchConfig.LAUNCHER_MACHINE_TYPE,
             LaunchConfig.PRIVATE_IPS,
             LaunchConfig.SUBNETWORK,
             LaunchConfig.DATAFLOW_ENDPOINT,

@@ -42,6 +42,7 @@ class DataflowLauncherTest {
       "/v1b3/projects/my-project/locations/europe-west4/flexTemplates:launch";
   private static final String LIST_PATH = "/v1b3/projects/my-project/locations/europe-west4/jobs";
   private static final String JOB = "splitflow-3f9a0c1d2e";
+  private static final String LAUNCHER_MACHINE = "n2-highmem-8";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private FakeDataflowServer server;
@@ -57,6 +58,11 @@ class DataflowLauncherTest {
   }
 
   private static DataflowSettings settings(String rootUrl, boolean privateIps, String subnetwork) {
+    return settings(rootUrl, privateIps, subnetwork, LAUNCHER_MACHINE);
+  }
+
+  private static DataflowSettings settings(
+      String rootUrl, boolean privateIps, String subnetwork, String launcherMachineType) {
     return new DataflowSettings(
         PROJECT,
         REGION,
@@ -66,6 +72,7 @@ class DataflowLauncherTest {
         WORKER,
         12,
         "n2-standard-4",
+        launcherMachineType,
         privateIps,
         subnetwork,
         rootUrl);
@@ -115,6 +122,8 @@ class DataflowLauncherTest {
     assertEquals(WORKER, env.path("serviceAccountEmail").asText());
     assertEquals(12, env.path("maxWorkers").asInt());
     assertEquals("n2-standard-4", env.path("machineType").asText());
+    // The launcher VM runs the pipeline's main (and the indices the launch function left to it).
+    assertEquals(LAUNCHER_MACHINE, env.path("launcherMachineType").asText());
     assertEquals("WORKER_IP_PRIVATE", env.path("ipConfiguration").asText());
     assertEquals(SUBNET, env.path("subnetwork").asText());
     assertEquals(
@@ -127,6 +136,7 @@ class DataflowLauncherTest {
             "serviceAccountEmail",
             "maxWorkers",
             "machineType",
+            "launcherMachineType",
             "ipConfiguration",
             "subnetwork",
             "additionalUserLabels"),
@@ -148,14 +158,15 @@ class DataflowLauncherTest {
   }
 
   @Test
-  void publicIpsAndDefaultSubnetworkAreLeftOut() throws Exception {
-    DataflowSettings settings = settings(server.rootUrl(), false, null);
+  void publicIpsDefaultSubnetworkAndDefaultLauncherMachineAreLeftOut() throws Exception {
+    DataflowSettings settings = settings(server.rootUrl(), false, null, null);
 
     launcher(settings, Duration.ofSeconds(10)).launch(request(JOB));
 
     JsonNode env = server.launches().get(0).body().path("launchParameter").path("environment");
     assertFalse(env.has("ipConfiguration"), env.toString());
     assertFalse(env.has("subnetwork"), env.toString());
+    assertFalse(env.has("launcherMachineType"), env.toString());
   }
 
   @Test

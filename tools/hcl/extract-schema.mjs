@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// Writes provider-schema.json: the argument and nested-block names of every resource and data
+// source type the Terraform module uses, as the providers' own schemas define them. The names come
+// from HashiCorp's prebuilt CDK for Terraform bindings, which are generated from each provider's
+// schema (their package.json names the provider version). TerraformWiringTest checks every
+// argument of the module against the snapshot (unknown names, missing required ones), the part of
+// `terraform validate` that needs no binary. The packages are large (the google one is over 300 MB), so they are not dependencies:
+// run this after changing the module's resource types or provider versions:
+//
+//   cd tools/hcl && npm install --no-save --ignore-scripts @cdktf/provider-google@16.12.1 \
+//     @cdktf/provider-google-beta@16.12.1 @cdktf/provider-time@11.0.1 @cdktf/provider-archive@11.0.1
+//   node extract-schema.mjs ../../terraform > provider-schema.json
+
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "@cdktf/hcl2json";
+
+const PACKAGES = ["provider-google", "provider-google-beta", "provider-time", "provider-archive"];
+// Types Terraform itself defines.
+const BUILT_IN = { terraform_data: { args: ["input", "triggers_replace"], blocks: {}, required: [] } };
+
+function tfFiles(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && ![".terraform", "examples", "node_modules"].includes(e.name)) {
+      out.push(...tfFiles(join(dir, e.name)));
+    } else if (e.isFile() && e.name.endsWith(".tf")) {
+      out.push(join(dir, e.name));
+    }
+  }
+  return out;
+}
+
+/** The entries of the object literal returned after `start` in `js`: [key, expression]. */
+function returnedObject(js, start) {
+  const open = js.indexOf("return {", start);
+  const body = [];
+  let depth = 0;
+  let i = open + "return ".length;
+  for (; i < js.length; i++) {
+    const c = js[i];
+    if (c === "{") depth++;
+    if (c === "}") {
+      depth--;
+      if (depth === 0) break;
+    }
+  }
+  const text = js.slice(open + "return {".length, i);
+  for (const m of text.matchAll(/^\s{8,16}([a-z0-9_]+): (.+),?$/gm)) {
+    body.push([m[1], m[2]]);
+  }
+  return body;
+}
+
+let dts = "";
+
+/** The property names of a TypeScript interface in the bindings' index.d.ts that lack a '?'. */
+function requiredProperties(name) {
+  const m = dts.match(new RegExp(`export interface ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`));
+  if (!m) return null;
+  return new Set([...m[1].matchAll(/^\s{4}readonly ([A-Za-z0-9_]+):/gm)].map((r) => r[1]));
+}
+
+function struct(js, fn, seen) {
+  const at = js.indexOf(`function ${fn}(struct)`);
+  if (at < 0 || seen.has(fn)) return { args: [], blocks: {}, required: [] };
+  seen.add(fn);
+  const iface = fn.replace(/ToTerraform$/, "");
+  return entries(js, returnedObject(js, at), seen, requiredProperties(iface[0].toUpperCase() + iface.slice(1)));
+}
+
+function entries(js, list, seen, required) {
+  const args = [];
+  const blocks = {};
+  const needed = [];
+  for (const [key, expr] of list) {
+    const nested = expr.match(/([A-Za-z0-9]+ToTerraform)\b/g)?.find((f) => js.includes(`function ${f}(struct)`));
+    if (nested) {
+      blocks[key] = struct(js, nested, new Set(seen));
+    } else {
+      args.push(key);
+    }
+    const camel = expr.match(/(?:this\._|struct!?\.)([A-Za-z0-9_]+)/)?.[1];
+    if (required && camel && required.has(camel) && key !== "id") {
+      needed.push(key);
+    }
+  }
+  return { args: args.sort(), blocks, required: needed.sort() };
+}
+
+const index = {};
+for (const pkg of PACKAGES) {
+  const lib = join("node_modules", "@cdktf", pkg, "lib");
+  if (!existsSync(lib)) continue;
+  const version = JSON.parse(readFileSync(join("node_modules", "@cdktf", pkg, "package.json"), "utf8"));
+  for (const dir of readdirSync(lib)) {
+    const file = join(lib, dir, "index.js");
+    if (!existsSync(file)) continue;
+    const js = readFileSync(file, "utf8");
+    const m = js.match(/\.tfResourceType = "([a-z0-9_]+)";/);
+    if (m && !index[m[1] + ":" + (dir.startsWith("data-") ? "data" : "resource")]) {
+      index[m[1] + ":" + (dir.startsWith("data-") ? "data" : "resource")] = {
+        file,
+        from: `${version.cdktf?.provider?.name ?? pkg} ${version.cdktf?.provider?.version ?? "?"} (@cdktf/${pkg} ${version.version})`,
+      };
+    }
+  }
+}
+
+const root = process.argv[2] ?? "../../terraform";
+const used = { resource: new Set(), data: new Set() };
+for (const f of tfFiles(root)) {
+  const doc = await parse(f, readFileSync(f, "utf8"));
+  for (const kind of ["resource", "data"]) {
+    for (const type of Object.keys(doc[kind] ?? {})) used[kind].add(type);
+  }
+  // Data sources scoped to check blocks.
+  for (const checks of Object.values(doc.check ?? {})) {
+    for (const c of checks) {
+      for (const type of Object.keys(c.data ?? {})) used.data.add(type);
+    }
+  }
+}
+
+const out = { note: "generated by tools/hcl/extract-schema.mjs; do not edit", sources: {}, resource: {}, data: {} };
+const missing = [];
+for (const kind of ["resource", "data"]) {
+  for (const type of [...used[kind]].sort()) {
+    if (kind === "resource" && BUILT_IN[type]) {
+      out.resource[type] = BUILT_IN[type];
+      continue;
+    }
+    const hit = index[type + ":" + kind];
+    if (!hit) {
+      missing.push(`${kind} ${type}`);
+      continue;
+    }
+    const js = readFileSync(hit.file, "utf8");
+    dts = readFileSync(hit.file.replace(/index\.js$/, "index.d.ts"), "utf8");
+    const config = dts.match(/export interface ([A-Za-z0-9]+Config) extends cdktf\.TerraformMetaArguments/)?.[1];
+    const at = js.indexOf("synthesizeAttributes() {");
+    out[kind][type] = entries(js, returnedObject(js, at), new Set(), config ? requiredProperties(config) : null);
+    out.sources[`${kind} ${type}`] = hit.from;
+  }
+}
+if (missing.length > 0) {
+  console.error(`extract-schema: no schema for ${missing.join(", ")} (install the provider packages, see the header)`);
+  process.exit(1);
+}
+console.log(JSON.stringify(out, null, 1));
