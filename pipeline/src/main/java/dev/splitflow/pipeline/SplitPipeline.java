@@ -65,6 +65,8 @@ public final class SplitPipeline {
   /** Ensures the indices, then starts the pipeline unless only indices were asked for. */
   public static SplitRun run(SplitOptions options) throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
+    requirePath("input", options.getInput());
+    requirePath("output", options.getOutput());
     SplitConfig config = config(options);
     String output = BeamFiles.folder(options.getOutput());
     String indicesPath =
@@ -106,6 +108,18 @@ public final class SplitPipeline {
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
         indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, result);
+  }
+
+  /** A blank path (an unset shell variable) would mean the current folder: refuse it. */
+  static void requirePath(String option, String value) {
+    if (value == null || value.isBlank()) {
+      throw new SplitException(
+          "--"
+              + option
+              + "='"
+              + (value == null ? "" : value)
+              + "' is not accepted; expected a path or gs:// URI, not empty");
+    }
   }
 
   private static long ms(long since) {
