@@ -223,6 +223,15 @@ public final class SplitflowCli {
     Manifest m =
         Manifest.parse(
             Files.readString(Path.of(options.getOutput(), ChunkNames.MANIFEST)), run.manifest());
+    if (!run.indicesSha256().equals(m.indicesSha256())) {
+      // The claim is released once the manifest is written; a run that started since may own it.
+      throw new IllegalStateException(
+          run.manifest()
+              + " was written by another run (its indices digest is not this run's); run"
+              + " ./splitflow verify "
+              + options.getOutput()
+              + " to see what the folder holds now");
+    }
     for (var e : m.splits().entrySet()) {
       stdout.printf(
           "  %-5s %8d records %6d chunks %,15d bytes%n",

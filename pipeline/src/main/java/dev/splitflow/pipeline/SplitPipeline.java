@@ -60,7 +60,8 @@ public final class SplitPipeline {
       boolean indicesComputed,
       List<String> chunks,
       String manifest,
-      PipelineResult result) {}
+      PipelineResult result,
+      String indicesSha256) {}
 
   /** Ensures the indices, then starts the pipeline unless only indices were asked for. */
   public static SplitRun run(SplitOptions options) throws IOException {
@@ -76,6 +77,29 @@ public final class SplitPipeline {
     long t0 = System.nanoTime();
     List<Indices.Found> batches = listBatches(options.getInput());
     LOG.info(() -> "listed " + batches.size() + " batch files in " + ms(t0) + " ms");
+    // Everything above only read; from here on the folder is this run's until it ends.
+    OutputClaim claim = OutputClaim.take(output, holder(options), options);
+    try {
+      SplitRun run = start(options, config, output, indicesPath, batches, claim, t0);
+      if (run.result() == null) {
+        claim.release(options);
+      }
+      return run;
+    } catch (IOException | RuntimeException | Error e) {
+      releaseQuietly(claim, options, e);
+      throw e;
+    }
+  }
+
+  private static SplitRun start(
+      SplitOptions options,
+      SplitConfig config,
+      String output,
+      String indicesPath,
+      List<Indices.Found> batches,
+      OutputClaim claim,
+      long t0)
+      throws IOException {
     Indices.Result indices =
         Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
     LOG.info(
@@ -89,7 +113,13 @@ public final class SplitPipeline {
     String manifest = BeamFiles.resolve(output, ChunkNames.MANIFEST).toString();
     if (options.getComputeIndicesOnly()) {
       return new SplitRun(
-          indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, null);
+          indices.indices(),
+          indicesPath,
+          indices.computed(),
+          plan.chunkNames(),
+          manifest,
+          null,
+          indices.sha256());
     }
     // A manifest left by an earlier run would vouch for an output this run is rewriting.
     BeamFiles.delete(List.of(BeamFiles.resolveFile(manifest)));
@@ -103,11 +133,36 @@ public final class SplitPipeline {
         indicesPath,
         plan.chunkNames(),
         ChunkPlan.chunksPerGroup(plan.chunkNames().size(), localWorkers(options)),
-        blankToNull(options.getRunId()));
-    PipelineResult result = p.run();
+        blankToNull(options.getRunId()),
+        claim);
+    PipelineResult result = new ClaimReleasingResult(p.run(), claim, options);
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
-        indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, result);
+        indices.indices(),
+        indicesPath,
+        indices.computed(),
+        plan.chunkNames(),
+        manifest,
+        result,
+        indices.sha256());
+  }
+
+  /** Who holds the claim, for the message a second run prints. */
+  private static String holder(SplitOptions options) {
+    String runId = blankToNull(options.getRunId());
+    return (options.getComputeIndicesOnly() ? "splitflow indices" : "splitflow split")
+        + (runId == null ? "" : " for run " + runId)
+        + " (job "
+        + options.getJobName()
+        + ")";
+  }
+
+  static void releaseQuietly(OutputClaim claim, PipelineOptions options, Throwable failure) {
+    try {
+      claim.release(options);
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   /** A blank path (an unset shell variable) would mean the current folder: refuse it. */
@@ -152,7 +207,8 @@ public final class SplitPipeline {
       String indicesPath,
       List<String> chunks,
       int chunksPerGroup,
-      String runId) {
+      String runId,
+      OutputClaim claim) {
     PCollection<BatchSpec> specs =
         p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()));
     if (spread) {
@@ -162,7 +218,7 @@ public final class SplitPipeline {
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath, chunksPerGroup))
         .apply("GroupByChunkGroup", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, indicesPath, chunksPerGroup))
-        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
+        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId, claim));
   }
 
   private static String blankToNull(String s) {

@@ -218,7 +218,8 @@ class SplitPipelineIT {
       List<BatchSpec> wrong = new ArrayList<>(specs);
       wrong.set(3, new BatchSpec(b.path(), b.firstIndex(), b.records() + c.getKey()));
       Pipeline p = Pipeline.create(options(batches, out, 2));
-      SplitPipeline.build(p, wrong, false, out + "/", run.indicesPath(), run.chunks(), 8, null);
+      SplitPipeline.build(
+          p, wrong, false, out + "/", run.indicesPath(), run.chunks(), 8, null, null);
       Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
       String msg = rootMessage(e);
       assertTrue(msg.startsWith(b.path() + ": " + c.getValue()), msg);
