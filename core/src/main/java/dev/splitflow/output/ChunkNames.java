@@ -27,6 +27,30 @@ public final class ChunkNames {
         : Optional.empty();
   }
 
+  private static final Pattern CHUNK_GLOB = Pattern.compile("(train|val|test)_chunk_.*\\.pt");
+
+  /**
+   * Whether a loader's {@code train_chunk_*.pt} (or val, test) glob would pick the name up, as it
+   * would a stray {@code test_chunk_00001 (copy).pt}.
+   */
+  public static boolean matchesChunkGlob(String name) {
+    return CHUNK_GLOB.matcher(name).matches();
+  }
+
+  /**
+   * Whether {@code name} stays inside the folder it is looked up in: a plain file name, no
+   * separator, not {@code .} or {@code ..}.
+   */
+  public static boolean isPlainName(String name) {
+    return !name.isEmpty()
+        && !name.equals(".")
+        && !name.equals("..")
+        && name.indexOf('/') < 0
+        && name.indexOf('\\') < 0
+        && name.indexOf(':') < 0
+        && name.chars().noneMatch(c -> c < 0x20);
+  }
+
   /** A parsed chunk name. */
   public record Parsed(String split, int number) {}
 }
