@@ -36,7 +36,9 @@ final class Indices {
     Optional<String> existing = BeamFiles.readText(file);
     if (existing.isPresent()) {
       IndicesFile old = IndicesFile.parse(existing.get(), path);
-      List<String> changes = IndicesScan.differences(old, scanInput(batches), config);
+      List<String> changes =
+          IndicesScan.differences(
+              old, scanInput(batches), config, b -> BeamFiles.openSeekable(b.path()));
       if (changes.isEmpty()) {
         return new Result(
             old, path, false, sha256(existing.get().getBytes(StandardCharsets.UTF_8)));

@@ -75,7 +75,7 @@ public final class SplitPipeline {
             ? BeamFiles.resolve(output, ChunkNames.INDICES).toString()
             : options.getIndices();
     long t0 = System.nanoTime();
-    List<Indices.Found> batches = listBatches(options.getInput());
+    List<Indices.Found> batches = listBatches(options.getInput(), new Outputs(output, indicesPath));
     LOG.info(() -> "listed " + batches.size() + " batch files in " + ms(t0) + " ms");
     // Everything above only read; from here on the folder is this run's until it ends.
     OutputClaim claim = OutputClaim.take(output, holder(options), options);
@@ -100,6 +100,11 @@ public final class SplitPipeline {
       OutputClaim claim,
       long t0)
       throws IOException {
+    int stale = BeamFiles.deleteStaleTemps(output);
+    if (stale > 0) {
+      LOG.warning(
+          () -> "removed " + stale + " temporary files an interrupted run left in " + output);
+    }
     Indices.Result indices =
         Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
     LOG.info(
@@ -242,19 +247,47 @@ public final class SplitPipeline {
 
   /** The batch files an input names, in natural numeric order (batch_2 before batch_10). */
   static List<Indices.Found> listBatches(String input) throws IOException {
+    return listBatches(input, null);
+  }
+
+  /**
+   * As above, never taking a run's own outputs ({@code outputs}; null for none) as batch files, and
+   * stopping when the input matches nothing else.
+   */
+  static List<Indices.Found> listBatches(String input, Outputs outputs) throws IOException {
     String glob = input;
     boolean wildcard = input.contains("*") || input.contains("?") || input.contains("{");
     if (!wildcard && !input.endsWith(".pt")) {
       glob = BeamFiles.folder(input) + "batch_*.pt";
     }
     Map<String, MatchResult.Metadata> byPath = new LinkedHashMap<>();
+    List<String> excluded = new ArrayList<>();
     for (MatchResult.Metadata m : BeamFiles.match(glob)) {
-      if (!m.resourceId().isDirectory()) {
-        byPath.put(m.resourceId().toString(), m);
+      if (m.resourceId().isDirectory()) {
+        continue;
       }
+      String path = m.resourceId().toString();
+      if (outputs != null && outputs.contains(path)) {
+        excluded.add(path);
+      } else {
+        byPath.put(path, m);
+      }
+    }
+    if (byPath.isEmpty() && !excluded.isEmpty()) {
+      throw new SplitException(
+          "the input "
+              + glob
+              + " matches only splitflow's own outputs ("
+              + excluded.size()
+              + " files such as "
+              + excluded.get(0)
+              + "), which are never read as batch files; point --input at the batch files");
     }
     if (byPath.isEmpty()) {
       throw new SplitException("no batch files match " + glob);
+    }
+    if (!excluded.isEmpty()) {
+      LOG.info(() -> "not reading " + excluded.size() + " output files that match " + input);
     }
     List<Indices.Found> out = new ArrayList<>();
     for (String path : BatchOrder.sort(new ArrayList<>(byPath.keySet()))) {
