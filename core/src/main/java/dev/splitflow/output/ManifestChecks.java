@@ -92,8 +92,11 @@ final class ManifestChecks {
       throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(1 << 20);
     for (ChunkInfo c : manifest.chunks()) {
-      if (store.stat(c.name()).isEmpty()) {
-        continue; // reported as missing
+      var info = store.stat(c.name());
+      if (info.isEmpty()
+          || info.get().size() != c.bytes()
+          || info.get().crc32c() != null && !info.get().crc32c().equals(c.crc32c())) {
+        continue; // reported from the metadata already
       }
       MessageDigest sha = Checksums.sha256();
       CRC32C crc = new CRC32C();

@@ -5,6 +5,7 @@ import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.pipeline.DeepVerify;
 import dev.splitflow.pipeline.SplitOptions;
 import dev.splitflow.pipeline.SplitPipeline;
 import dev.splitflow.pt.PtException;
@@ -33,6 +34,7 @@ import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
 
@@ -56,6 +58,10 @@ public final class SplitflowCli {
                           only compute (or check) stratification_indices.json
         verify DIR [--read-chunks]
                           check an output folder against its manifest and indices
+                          (--read-chunks: read every chunk, check its SHA-256 too)
+        verify DIR|gs://... --input GLOB|DIR
+                          also make every chunk again from the batch files and the
+                          indices, writing nothing, and compare (reads the input once)
         demo [DIR]        write a small synthetic dataset to DIR/batches (default ./demo)
                           and split it into DIR/output
         generate DIR [--batches N] [--records R] [--image-kib K]
@@ -276,7 +282,7 @@ public final class SplitflowCli {
   }
 
   private static final Map<String, CliArgs.Kind> VERIFY_FLAGS =
-      Map.of("read-chunks", CliArgs.Kind.FLAG);
+      Map.of("read-chunks", CliArgs.Kind.FLAG, "input", CliArgs.Kind.PATH);
 
   private static int verify(String[] args, PrintStream stdout, PrintStream stderr)
       throws IOException {
@@ -305,6 +311,7 @@ public final class SplitflowCli {
       throw new CliArgs.UsageError(
           "verify: the output folder is empty (is a shell variable unset?)");
     }
+    String input = options.get("input");
     if (!folder.contains("://") && !Files.isDirectory(Path.of(folder))) {
       stderr.println(
           "splitflow: "
@@ -314,8 +321,15 @@ public final class SplitflowCli {
                   : ": no such folder"));
       return FAILED;
     }
-    OutputVerifier.Report report =
-        OutputVerifier.verify(new LocalFolder(Path.of(folder)), readChunks ? -1 : 0);
+    OutputVerifier.Report report;
+    if (input != null) {
+      report = DeepVerify.verify(local(folder), local(input), verifyOptions());
+    } else if (folder.contains("://")) {
+      throw new CliArgs.UsageError(
+          "verify: " + folder + " is not a local folder; verify it with --input GLOB|DIR");
+    } else {
+      report = OutputVerifier.verify(new LocalFolder(Path.of(folder)), readChunks ? -1 : 0);
+    }
     stdout.print(report.describe());
     if (!report.ok()) {
       stderr.println(
@@ -335,6 +349,16 @@ public final class SplitflowCli {
           "batches", CliArgs.Kind.POSITIVE,
           "records", CliArgs.Kind.POSITIVE,
           "image-kib", CliArgs.Kind.POSITIVE);
+
+  /** DirectRunner options for the recomputing verifier, as a split's. */
+  private static PipelineOptions verifyOptions() {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    DirectOptions direct = options.as(DirectOptions.class);
+    direct.setEnforceImmutability(false);
+    direct.setEnforceEncodability(false);
+    return options;
+  }
 
   private static int generate(String[] args, PrintStream stdout, PrintStream stderr)
       throws IOException {

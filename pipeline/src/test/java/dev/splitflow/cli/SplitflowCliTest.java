@@ -257,4 +257,30 @@ class SplitflowCliTest {
         "/out/_SPLIT_MANIFEST.json: permission denied",
         IoErrors.describe(new java.nio.file.AccessDeniedException("/out/_SPLIT_MANIFEST.json")));
   }
+
+  @Test
+  void aGlobOverTheOutputFolderNeverReadsTheOutputsAndEveryHintIsSafe() throws IOException {
+    Path d = tmp.resolve("d");
+    assertEquals(
+        0,
+        run("generate", d.toString(), "--batches", "3", "--records", "30", "--image-kib", "1")
+            .code());
+    String glob = d + "/*.pt";
+    Result first = run("split", "--input", glob, "--output", d + "/");
+    assertEquals(0, first.code(), first.err());
+    Result again = run("split", "--input", glob, "--output", d + "/");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("reused"), again.out());
+    Result recompute = run("split", "--input", glob, "--output", d + "/", "--recomputeIndices");
+    assertEquals(0, recompute.code(), recompute.err());
+    Result verify = run("verify", d.toString(), "--read-chunks");
+    assertEquals(0, verify.code(), verify.out() + verify.err());
+    assertTrue(verify.out().matches("(?s).*train\\s+63 records.*"), verify.out());
+
+    var before = snapshot(d);
+    Result onlyOutputs = run("split", "--input", d + "/train_chunk_*.pt", "--output", d + "/");
+    assertEquals(1, onlyOutputs.code());
+    assertTrue(onlyOutputs.err().contains("only splitflow's own outputs"), onlyOutputs.err());
+    assertEquals(before, snapshot(d));
+  }
 }
