@@ -78,10 +78,12 @@ public final class SplitPipeline {
     List<Indices.Found> batches = listBatches(options.getInput(), new Outputs(output, indicesPath));
     LOG.info(() -> "listed " + batches.size() + " batch files in " + ms(t0) + " ms");
     // Everything above only read; from here on the folder is this run's until it ends.
-    OutputClaim claim = OutputClaim.take(output, holder(options), options);
+    // A classic template only records the graph: its job, if ever run, runs without this driver.
+    OutputClaim claim =
+        isClassicTemplate(options) ? null : OutputClaim.take(output, holder(options), options);
     try {
       SplitRun run = start(options, config, output, indicesPath, batches, claim, t0);
-      if (run.result() == null) {
+      if (run.result() == null && claim != null) {
         claim.release(options);
       }
       return run;
@@ -140,7 +142,13 @@ public final class SplitPipeline {
         ChunkPlan.chunksPerGroup(plan.chunkNames().size(), localWorkers(options)),
         blankToNull(options.getRunId()),
         claim);
-    PipelineResult result = new ClaimReleasingResult(p.run(), claim, options);
+    PipelineResult started = p.run();
+    // Whoever waits on a local run sees its claim released when it fails; a Dataflow job's
+    // result stays the runner's own (a failed job's claim is stale, docs/operations.md).
+    PipelineResult result =
+        claim != null && DirectRunner.class.isAssignableFrom(options.getRunner())
+            ? new ClaimReleasingResult(started, claim, options)
+            : started;
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
         indices.indices(),
@@ -150,6 +158,15 @@ public final class SplitPipeline {
         manifest,
         result,
         indices.sha256());
+  }
+
+  /** Whether this run only writes a classic Dataflow template (--templateLocation). */
+  static boolean isClassicTemplate(PipelineOptions options) {
+    String location =
+        options
+            .as(org.apache.beam.runners.dataflow.options.DataflowPipelineOptions.class)
+            .getTemplateLocation();
+    return location != null && !location.isEmpty();
   }
 
   /** Who holds the claim, for the message a second run prints. */
@@ -163,6 +180,9 @@ public final class SplitPipeline {
   }
 
   static void releaseQuietly(OutputClaim claim, PipelineOptions options, Throwable failure) {
+    if (claim == null) {
+      return;
+    }
     try {
       claim.release(options);
     } catch (IOException | RuntimeException e) {
