@@ -325,8 +325,8 @@ public final class SplitflowCli {
     if (input != null) {
       report = DeepVerify.verify(local(folder), local(input), verifyOptions());
     } else if (folder.contains("://")) {
-      throw new CliArgs.UsageError(
-          "verify: " + folder + " is not a local folder; verify it with --input GLOB|DIR");
+      // No stored CRC32C comes through Beam's listing: every chunk is read for its checksums.
+      report = OutputVerifier.verify(DeepVerify.store(folder, verifyOptions()), -1);
     } else {
       report = OutputVerifier.verify(new LocalFolder(Path.of(folder)), readChunks ? -1 : 0);
     }

@@ -49,12 +49,8 @@ public final class DeepVerify {
 
   public static OutputVerifier.Report verify(String output, String input, PipelineOptions options)
       throws IOException {
-    FileSystems.setDefaultPipelineOptions(options);
     String folder = BeamFiles.folder(output);
-    ObjectStore store =
-        "file".equals(BeamFiles.resolveFile(folder + "x").getScheme())
-            ? new LocalFolder(Path.of(folder))
-            : new BeamFolder(folder);
+    ObjectStore store = store(output, options);
     OutputVerifier.Report shallow = OutputVerifier.verify(store, -1);
     Manifest manifest = shallow.manifest();
     if (manifest == null || !ChunkNames.isPlainName(manifest.indicesFile())) {
@@ -90,6 +86,18 @@ public final class DeepVerify {
     List<ChunkInfo> recomputed = recompute(indices, batches, folder, indicesPath, options);
     compare(manifest, recomputed, failures);
     return new OutputVerifier.Report(shallow.location(), failures, manifest, recomputed.size());
+  }
+
+  /**
+   * An output folder to verify: a local folder, or a {@code gs://} prefix read through Beam's
+   * FileSystems (sizes from the listing; bytes read for CRC32C and SHA-256).
+   */
+  public static ObjectStore store(String output, PipelineOptions options) {
+    FileSystems.setDefaultPipelineOptions(options);
+    String folder = BeamFiles.folder(output);
+    return "file".equals(BeamFiles.resolveFile(folder + "x").getScheme())
+        ? new LocalFolder(Path.of(folder))
+        : new BeamFolder(folder);
   }
 
   /** The indices' lists must be what the planner makes of these batch files and this config. */
