@@ -129,7 +129,13 @@ final class BeamFiles {
   static void writeAtomically(ResourceId target, byte[] bytes) throws IOException {
     ResourceId temp = temp(target);
     try (WritableByteChannel out = create(temp)) {
-      out.write(java.nio.ByteBuffer.wrap(bytes));
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        out.write(buf);
+      }
+    } catch (IOException e) {
+      // A full disk says "No space left on device" and nothing else: name the file.
+      throw WriteChunks.named(temp, e);
     }
     commit(temp, target);
   }

@@ -50,4 +50,17 @@ class BeamFilesTest {
       assertEquals(0, s.count());
     }
   }
+
+  @Test
+  void aFullDiskNamesTheFileBeingWritten() {
+    ResourceId chunk = BeamFiles.resolve(tmp + "/out/", "train_chunk_00003.pt");
+    java.io.IOException e =
+        WriteChunks.named(
+            BeamFiles.temp(chunk), new java.io.IOException("No space left on device"));
+    assertTrue(e instanceof java.nio.file.FileSystemException, e.toString());
+    assertEquals(
+        tmp + "/out/.splitflow-tmp/train_chunk_00003.pt",
+        ((java.nio.file.FileSystemException) e).getFile());
+    assertEquals("No space left on device", ((java.nio.file.FileSystemException) e).getReason());
+  }
 }
