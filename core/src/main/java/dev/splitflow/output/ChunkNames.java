@@ -13,6 +13,10 @@ public final class ChunkNames {
 
   public static final String INDICES = "stratification_indices.json";
   public static final String MANIFEST = "_SPLIT_MANIFEST.json";
+
+  /** The claim a run holds on its output folder while it writes there. */
+  public static final String CLAIM = "_SPLITFLOW_CLAIM.json";
+
   private static final Pattern CHUNK = Pattern.compile("(train|val|test)_chunk_(\\d{5,})\\.pt");
 
   public static String chunk(String split, int number) {

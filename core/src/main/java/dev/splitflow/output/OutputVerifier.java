@@ -81,7 +81,12 @@ public final class OutputVerifier {
                   + ChunkNames.MANIFEST
                   + " in "
                   + store.location()
-                  + ": the split has not finished, or it failed"));
+                  + ": the split has not finished, or it failed"
+                  + (store.stat(ChunkNames.CLAIM).isPresent()
+                      ? " (a run holds the folder: "
+                          + ChunkNames.CLAIM
+                          + " says which; it is still writing, or it was stopped)"
+                      : "")));
       return new Report(store.location(), failures, null, 0);
     }
     Manifest manifest;

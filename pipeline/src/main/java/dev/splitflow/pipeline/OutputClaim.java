@@ -3,6 +3,7 @@ package dev.splitflow.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.output.ChunkNames;
 import dev.splitflow.split.SplitException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -37,7 +38,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  */
 final class OutputClaim implements Serializable {
   private static final long serialVersionUID = 1L;
-  static final String NAME = "_SPLITFLOW_CLAIM.json";
+  static final String NAME = ChunkNames.CLAIM;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String path;

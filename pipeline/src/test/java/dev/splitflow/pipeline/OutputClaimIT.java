@@ -129,4 +129,13 @@ class OutputClaimIT {
     assertThrows(Exception.class, () -> SplitPipelineIT.split(options("--recomputeIndices")));
     assertFalse(Files.exists(out.resolve(OutputClaim.NAME)), "released after a failure");
   }
+
+  @Test
+  void verifyOfAClaimedFolderWithoutManifestSaysARunHoldsIt() throws IOException {
+    Files.createDirectories(out);
+    Files.writeString(out.resolve(OutputClaim.NAME), "{}");
+    OutputVerifier.Report r = OutputVerifier.verify(new LocalFolder(out), 0);
+    assertFalse(r.ok());
+    assertTrue(r.describe().contains("a run holds the folder"), r.describe());
+  }
 }
