@@ -13,6 +13,10 @@ public final class ChunkNames {
 
   public static final String INDICES = "stratification_indices.json";
   public static final String MANIFEST = "_SPLIT_MANIFEST.json";
+
+  /** The claim a run holds on its output folder while it writes there. */
+  public static final String CLAIM = "_SPLITFLOW_CLAIM.json";
+
   private static final Pattern CHUNK = Pattern.compile("(train|val|test)_chunk_(\\d{5,})\\.pt");
 
   public static String chunk(String split, int number) {
@@ -25,6 +29,30 @@ public final class ChunkNames {
     return m.matches()
         ? Optional.of(new Parsed(m.group(1), Integer.parseInt(m.group(2))))
         : Optional.empty();
+  }
+
+  private static final Pattern CHUNK_GLOB = Pattern.compile("(train|val|test)_chunk_.*\\.pt");
+
+  /**
+   * Whether a loader's {@code train_chunk_*.pt} (or val, test) glob would pick the name up, as it
+   * would a stray {@code test_chunk_00001 (copy).pt}.
+   */
+  public static boolean matchesChunkGlob(String name) {
+    return CHUNK_GLOB.matcher(name).matches();
+  }
+
+  /**
+   * Whether {@code name} stays inside the folder it is looked up in: a plain file name, no
+   * separator, not {@code .} or {@code ..}.
+   */
+  public static boolean isPlainName(String name) {
+    return !name.isEmpty()
+        && !name.equals(".")
+        && !name.equals("..")
+        && name.indexOf('/') < 0
+        && name.indexOf('\\') < 0
+        && name.indexOf(':') < 0
+        && name.chars().noneMatch(c -> c < 0x20);
   }
 
   /** A parsed chunk name. */

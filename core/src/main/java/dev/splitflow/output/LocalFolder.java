@@ -26,9 +26,17 @@ public final class LocalFolder implements ObjectStore {
     return dir.toString();
   }
 
+  /** A file directly in the folder; a name that would leave it is refused. */
+  private Path file(String name) throws IOException {
+    if (!ChunkNames.isPlainName(name)) {
+      throw new IOException(name + ": not a plain file name; it would leave " + dir);
+    }
+    return dir.resolve(name);
+  }
+
   @Override
   public Optional<ObjectInfo> stat(String name) throws IOException {
-    Path p = dir.resolve(name);
+    Path p = file(name);
     if (!Files.isRegularFile(p)) {
       return Optional.empty();
     }
@@ -62,11 +70,11 @@ public final class LocalFolder implements ObjectStore {
 
   @Override
   public byte[] read(String name) throws IOException {
-    return Files.readAllBytes(dir.resolve(name));
+    return Files.readAllBytes(file(name));
   }
 
   @Override
   public SeekableByteChannel open(String name) throws IOException {
-    return FileChannel.open(dir.resolve(name));
+    return FileChannel.open(file(name));
   }
 }

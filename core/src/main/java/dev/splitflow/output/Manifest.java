@@ -32,6 +32,12 @@ public record Manifest(
   static final List<String> SPLITS = List.of("train", "val", "test");
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Reading is strict: one JSON value and nothing after it, no key given twice. */
+  private static final ObjectMapper STRICT =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   /** Records, chunks and bytes of one split. */
   public record SplitTotals(long records, int chunks, long bytes) {}
 
@@ -123,9 +129,12 @@ public record Manifest(
   public static Manifest parse(String json, String where) {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = STRICT.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where + ": not JSON: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          where
+              + ": not one JSON object (content after it, a key given twice, or broken JSON): "
+              + e.getOriginalMessage().lines().findFirst().orElse(""));
     }
     if (root == null || !FORMAT.equals(root.path("format").asText())) {
       throw new IllegalArgumentException(

@@ -81,7 +81,12 @@ public final class OutputVerifier {
                   + ChunkNames.MANIFEST
                   + " in "
                   + store.location()
-                  + ": the split has not finished, or it failed"));
+                  + ": the split has not finished, or it failed"
+                  + (store.stat(ChunkNames.CLAIM).isPresent()
+                      ? " (a run holds the folder: "
+                          + ChunkNames.CLAIM
+                          + " says which; it is still writing, or it was stopped)"
+                      : "")));
       return new Report(store.location(), failures, null, 0);
     }
     Manifest manifest;
@@ -96,13 +101,27 @@ public final class OutputVerifier {
     }
 
     IndicesFile indices = null;
-    Optional<ObjectStore.ObjectInfo> indicesInfo = store.stat(manifest.indicesFile());
-    if (indicesInfo.isEmpty()) {
+    byte[] indexBytes = null;
+    Optional<ObjectStore.ObjectInfo> indicesInfo =
+        ChunkNames.isPlainName(manifest.indicesFile())
+            ? store.stat(manifest.indicesFile())
+            : Optional.empty();
+    if (!ChunkNames.isPlainName(manifest.indicesFile())) {
+      failures.add(
+          new Failure(
+              "indices",
+              "the manifest's indices.file \""
+                  + manifest.indicesFile()
+                  + "\" is not a file name in "
+                  + store.location()
+                  + "; a path that leaves the folder is never followed"));
+    } else if (indicesInfo.isEmpty()) {
       failures.add(
           new Failure(
               "indices", "the manifest names " + manifest.indicesFile() + ", which is missing"));
     } else {
       byte[] bytes = store.read(manifest.indicesFile());
+      indexBytes = bytes;
       String sha = sha256(bytes);
       if (!sha.equals(manifest.indicesSha256())) {
         failures.add(
@@ -123,14 +142,106 @@ public final class OutputVerifier {
       }
     }
 
+    if (!checkChunkNames(manifest, failures)) {
+      return new Report(store.location(), failures, manifest, 0);
+    }
     checkChunkObjects(store, manifest, failures);
+    checkSplitSums(manifest, failures);
     if (indices != null) {
       checkCounts(manifest, indices, failures);
       checkEveryIndexOnce(indices, failures);
+      ManifestChecks.againstIndices(manifest, indexBytes, failures);
     }
     checkStrata(manifest, failures);
     int opened = openChunks == 0 ? 0 : countRecords(store, manifest, openChunks, failures);
+    if (openChunks < 0) {
+      ManifestChecks.chunkBytes(store, manifest, failures);
+    }
     return new Report(store.location(), failures, manifest, opened);
+  }
+
+  /**
+   * Each listed chunk's name is a chunk name (so it stays in the folder), listed once, with the
+   * split and number the name says. False when a name is unusable (nothing is opened then).
+   */
+  private static boolean checkChunkNames(Manifest manifest, List<Failure> failures) {
+    boolean usable = true;
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (ChunkInfo c : manifest.chunks()) {
+      Optional<ChunkNames.Parsed> parsed = ChunkNames.parse(c.name());
+      if (parsed.isEmpty()) {
+        failures.add(
+            new Failure(
+                "chunk name",
+                "the manifest lists \""
+                    + c.name()
+                    + "\", which is not a chunk name (train|val|test_chunk_NNNNN.pt) in the"
+                    + " folder; it is never opened"));
+        usable = false;
+        continue;
+      }
+      if (!seen.add(c.name())) {
+        failures.add(new Failure("chunk name", c.name() + " is listed twice in the manifest"));
+      }
+      if (!parsed.get().split().equals(c.split())) {
+        failures.add(
+            new Failure(
+                "chunk split",
+                c.name()
+                    + ": the manifest's split field says \""
+                    + c.split()
+                    + "\", the name says "
+                    + parsed.get().split()));
+      }
+      if (parsed.get().number() != c.number()) {
+        failures.add(
+            new Failure(
+                "chunk number",
+                c.name()
+                    + ": the manifest's number field says "
+                    + c.number()
+                    + ", the name says "
+                    + parsed.get().number()));
+      }
+    }
+    return usable;
+  }
+
+  /** The manifest's per-split totals are the sums over its chunk list. */
+  private static void checkSplitSums(Manifest manifest, List<Failure> failures) {
+    for (Split s : Split.values()) {
+      long records = 0;
+      long bytes = 0;
+      int chunks = 0;
+      for (ChunkInfo c : manifest.chunks()) {
+        if (c.split().equals(s.jsonName())) {
+          records += c.records();
+          bytes += c.bytes();
+          chunks++;
+        }
+      }
+      Manifest.SplitTotals t = manifest.splits().get(s.jsonName());
+      if (t.records() != records || t.chunks() != chunks || t.bytes() != bytes) {
+        failures.add(
+            new Failure(
+                "split sums",
+                "splits."
+                    + s.jsonName()
+                    + " says "
+                    + t.records()
+                    + " records, "
+                    + t.chunks()
+                    + " chunks, "
+                    + t.bytes()
+                    + " bytes; its chunks add up to "
+                    + records
+                    + " records, "
+                    + chunks
+                    + " chunks, "
+                    + bytes
+                    + " bytes"));
+      }
+    }
   }
 
   private static void checkChunkObjects(
@@ -156,10 +267,15 @@ public final class OutputVerifier {
                 c.name() + " has CRC32C " + o.crc32c() + ", the manifest says " + c.crc32c()));
       }
     }
-    for (String name : present.keySet()) {
-      if (ChunkNames.parse(name).isPresent()) {
+    for (String name : new java.util.TreeSet<>(present.keySet())) {
+      if (ChunkNames.matchesChunkGlob(name)) {
         failures.add(
-            new Failure("unlisted chunk", name + " is in the folder but not in the manifest"));
+            new Failure(
+                "unlisted chunk",
+                name
+                    + " is in the folder but not in the manifest; a loader's "
+                    + name.substring(0, name.indexOf("_chunk_"))
+                    + "_chunk_*.pt glob would read it"));
       }
     }
   }

@@ -206,6 +206,32 @@ public final class PtFile implements Closeable {
     return Math.toIntExact(n);
   }
 
+  /**
+   * SHA-256 (hex) of a zip-format file's {@code data.pkl} as stored: the records' metadata and
+   * where their tensors are, without reading any tensor bytes. Null for a legacy-format file, whose
+   * pickles and tensor bytes are not separable.
+   */
+  public static String pickleSha256(SeekableByteChannel channel, String name) throws IOException {
+    Source src = new Source(channel, name);
+    if (src.size < 4 || src.read(0, 4, "the file signature").getInt(0) != 0x04034b50) {
+      return null;
+    }
+    ZipPickle z = ZipPickle.find(src);
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = z.open()) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+      }
+    }
+    return java.util.HexFormat.of().formatHex(sha.digest());
+  }
+
   /** Every storage the file's tensors point into, in the order the pickle first names them. */
   public List<StorageRef> storages() {
     return storages;

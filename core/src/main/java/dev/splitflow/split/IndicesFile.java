@@ -186,8 +186,11 @@ public final class IndicesFile {
           .append(", \"generation\": ")
           .append(s.generation() == null ? "null" : s.generation().toString())
           .append(", \"first_index\": ")
-          .append(s.firstIndex())
-          .append('}');
+          .append(s.firstIndex());
+      if (s.pklSha256() != null) {
+        sb.append(", \"pkl_sha256\": ").append(JsonText.string(s.pklSha256()));
+      }
+      sb.append('}');
     }
     sb.append(sources.isEmpty() ? "]\n" : "\n    ]\n");
     sb.append("  }\n}\n");
@@ -424,7 +427,8 @@ public final class IndicesFile {
                 r.integer(e, at, "records"),
                 r.integer(e, at, "bytes"),
                 gen.isNull() ? null : r.integer(e, at, "generation"),
-                r.integer(e, at, "first_index")));
+                r.integer(e, at, "first_index"),
+                e.hasNonNull("pkl_sha256") ? r.sha256(e, at, "pkl_sha256") : null));
       } catch (SplitException ex) {
         throw ex.getMessage().startsWith(where)
             ? ex
@@ -580,6 +584,19 @@ public final class IndicesFile {
                 + ", input has "
                 + (now.generation() == null ? "none" : now.generation()));
       }
+      // The content of data.pkl (what each record's stratum and group come from), where both sides
+      // read it: an in-place edit keeps name and size.
+      if (now.pklSha256() != null
+          && was.pklSha256() != null
+          && !now.pklSha256().equals(was.pklSha256())) {
+        fileChanges.add(
+            now.file()
+                + ": content: its data.pkl changed since the indices were made (SHA-256 "
+                + was.pklSha256().substring(0, 12)
+                + "... -> "
+                + now.pklSha256().substring(0, 12)
+                + "...), though name and size are the same");
+      }
       if (now.firstIndex() != was.firstIndex()) {
         moved.add(
             now.file()
@@ -661,6 +678,14 @@ public final class IndicesFile {
         throw error(path + "." + name, nullable ? "a string or null" : "a string", v);
       }
       return v.textValue();
+    }
+
+    String sha256(JsonNode obj, String path, String name) {
+      String v = string(obj, path, name, false);
+      if (!v.matches("[0-9a-f]{64}")) {
+        throw error(path + "." + name, "a SHA-256 (64 lowercase hex digits)", obj.get(name));
+      }
+      return v;
     }
 
     long integer(JsonNode obj, String path, String name) {

@@ -42,19 +42,45 @@ public final class IndicesScan {
    * change without the size changing.
    */
   public static List<String> differences(IndicesFile old, List<Batch> batches, SplitConfig config) {
+    try {
+      return differences(old, batches, config, null);
+    } catch (IOException e) {
+      throw new IllegalStateException("no file is opened without an opener", e);
+    }
+  }
+
+  /**
+   * As above, and, with an {@code opener}, also compares each file's {@code data.pkl} (read, no
+   * tensor bytes) with the fingerprint the indices recorded, where they recorded one: a batch
+   * edited in place at the same size is found.
+   */
+  public static List<String> differences(
+      IndicesFile old, List<Batch> batches, SplitConfig config, Opener opener) throws IOException {
     List<SourceFile> current = new ArrayList<>();
     long first = 0;
     for (Batch b : batches) {
       long records = SourceFile.UNKNOWN_RECORDS;
+      String pkl = null;
       for (SourceFile s : old.sources()) {
         if (s.file().equals(b.file()) && s.bytes() == b.bytes()) {
           records = s.records();
+          if (opener != null && s.pklSha256() != null) {
+            pkl = fingerprint(b, opener);
+          }
         }
       }
-      current.add(new SourceFile(b.file(), b.path(), records, b.bytes(), b.generation(), first));
+      current.add(
+          new SourceFile(b.file(), b.path(), records, b.bytes(), b.generation(), first, pkl));
       first += Math.max(records, 0);
     }
     return old.differences(current, config);
+  }
+
+  /** SHA-256 of a batch's data.pkl (null for a legacy-format file). */
+  static String fingerprint(Batch b, Opener opener) throws IOException {
+    try (SeekableByteChannel ch = opener.open(b)) {
+      return PtFile.pickleSha256(ch, b.path());
+    }
   }
 
   /** Scans every batch with up to {@code threads} at once, then plans. */
@@ -67,8 +93,10 @@ public final class IndicesScan {
         Executors.newFixedThreadPool(Math.max(1, Math.min(threads, batches.size())));
     try {
       List<Future<List<RecordInfo>>> scans = new ArrayList<>();
+      List<Future<String>> fingerprints = new ArrayList<>();
       for (Batch b : batches) {
         scans.add(pool.submit(() -> scan(b, config, opener)));
+        fingerprints.add(pool.submit(() -> fingerprint(b, opener)));
       }
       List<RecordInfo> all = new ArrayList<>();
       List<SourceFile> sources = new ArrayList<>();
@@ -80,7 +108,14 @@ public final class IndicesScan {
           all.add(new RecordInfo(first + r.globalIndex(), r.identity(), r.stratum(), r.group()));
         }
         sources.add(
-            new SourceFile(b.file(), b.path(), local.size(), b.bytes(), b.generation(), first));
+            new SourceFile(
+                b.file(),
+                b.path(),
+                local.size(),
+                b.bytes(),
+                b.generation(),
+                first,
+                await(fingerprints.get(i))));
       }
       if (all.isEmpty()) {
         throw new SplitException("the " + batches.size() + " batch files hold no records");

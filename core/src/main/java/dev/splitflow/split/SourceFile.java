@@ -13,11 +13,26 @@ import java.util.Objects;
  * @param bytes file size
  * @param generation the object generation (Cloud Storage), or null where there is none
  * @param firstIndex the global index of the file's first record
+ * @param pklSha256 SHA-256 (hex) of the file's {@code data.pkl}, what the plan depends on (no
+ *     tensor bytes), or null where it was not read (indices made before it was recorded, a legacy
+ *     file, or a listing that has not opened the file)
  */
 public record SourceFile(
-    String file, String path, long records, long bytes, Long generation, long firstIndex) {
+    String file,
+    String path,
+    long records,
+    long bytes,
+    Long generation,
+    long firstIndex,
+    String pklSha256) {
   /** A record count not known without reading the file. */
   public static final long UNKNOWN_RECORDS = -1;
+
+  /** A source without a content fingerprint. */
+  public SourceFile(
+      String file, String path, long records, long bytes, Long generation, long firstIndex) {
+    this(file, path, records, bytes, generation, firstIndex, null);
+  }
 
   public SourceFile {
     Objects.requireNonNull(file, "file");

@@ -75,4 +75,54 @@ class IndicesScanTest {
             () -> IndicesScan.compute(List.of(), SplitConfig.defaults(), local(), 2));
     assertEquals("no batch files to split", e.getMessage());
   }
+
+  /** Changes the first record whose view is PA to AP in place: same size, same name. */
+  static void editViewInPlace(Path file) throws IOException {
+    byte[] b = Files.readAllBytes(file);
+    // BINUNICODE 'X', length 2 (4 bytes, little-endian), then the text.
+    for (int i = 0; i + 6 < b.length; i++) {
+      if (b[i] == 'X'
+          && b[i + 1] == 2
+          && b[i + 2] == 0
+          && b[i + 3] == 0
+          && b[i + 4] == 0
+          && b[i + 5] == 'P'
+          && b[i + 6] == 'A') {
+        b[i + 5] = 'A';
+        b[i + 6] = 'P';
+        Files.write(file, b);
+        return;
+      }
+    }
+    throw new AssertionError("no PA view in " + file);
+  }
+
+  @Test
+  void aSameSizeInPlaceEditOfDataPklIsFoundByItsFingerprint() throws IOException {
+    List<Path> files = SyntheticBatch.writeDataset(dir, 3, 20, 16, 1);
+    SplitConfig cfg = SplitConfig.defaults();
+    IndicesFile f = IndicesScan.compute(batches(files, null), cfg, local(), 2);
+    assertTrue(f.sources().stream().allMatch(s -> s.pklSha256().matches("[0-9a-f]{64}")));
+    IndicesFile reread = IndicesFile.parse(f.toJson(), "indices");
+    assertEquals(f.sources(), reread.sources());
+    assertEquals(List.of(), IndicesScan.differences(reread, batches(files, null), cfg, local()));
+
+    long size = Files.size(files.get(1));
+    editViewInPlace(files.get(1));
+    assertEquals(size, Files.size(files.get(1)));
+    List<String> changes = IndicesScan.differences(reread, batches(files, null), cfg, local());
+    assertEquals(1, changes.size(), changes.toString());
+    assertTrue(
+        changes.get(0).startsWith("batch_2.pt: content: its data.pkl changed"), changes.get(0));
+  }
+
+  @Test
+  void aFingerprintThatIsNotASha256IsRefused() throws IOException {
+    List<Path> files = SyntheticBatch.writeDataset(dir, 1, 5, 16, 1);
+    IndicesFile f = IndicesScan.compute(batches(files, null), SplitConfig.defaults(), local(), 1);
+    String json =
+        f.toJson().replaceFirst("\"pkl_sha256\": \"[0-9a-f]+\"", "\"pkl_sha256\": \"ab\"");
+    SplitException e = assertThrows(SplitException.class, () -> IndicesFile.parse(json, "i.json"));
+    assertTrue(e.getMessage().contains("pkl_sha256"), e.getMessage());
+  }
 }

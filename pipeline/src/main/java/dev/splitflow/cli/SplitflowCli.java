@@ -5,6 +5,7 @@ import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.pipeline.DeepVerify;
 import dev.splitflow.pipeline.SplitOptions;
 import dev.splitflow.pipeline.SplitPipeline;
 import dev.splitflow.pt.PtException;
@@ -20,11 +21,12 @@ import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.PipelineResult;
@@ -32,6 +34,7 @@ import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
 
@@ -55,6 +58,10 @@ public final class SplitflowCli {
                           only compute (or check) stratification_indices.json
         verify DIR [--read-chunks]
                           check an output folder against its manifest and indices
+                          (--read-chunks: read every chunk, check its SHA-256 too)
+        verify DIR|gs://... --input GLOB|DIR
+                          also make every chunk again from the batch files and the
+                          indices, writing nothing, and compare (reads the input once)
         demo [DIR]        write a small synthetic dataset to DIR/batches (default ./demo)
                           and split it into DIR/output
         generate DIR [--batches N] [--records R] [--image-kib K]
@@ -90,6 +97,10 @@ public final class SplitflowCli {
       return args.length == 0 ? USAGE : OK;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (CliArgs.wantsHelp(rest)) {
+      stdout.print(USAGE_TEXT);
+      return OK;
+    }
     try {
       return switch (args[0]) {
         case "inspect" -> inspect(rest, stdout, stderr);
@@ -103,13 +114,13 @@ public final class SplitflowCli {
     } catch (PtException | SplitException e) {
       stderr.println("splitflow: " + e.getMessage());
       return FAILED;
+    } catch (CliArgs.UsageError e) {
+      stderr.println("splitflow: " + e.getMessage() + " (splitflow help lists the options)");
+      return USAGE;
     } catch (IllegalArgumentException e) {
       return usage(stderr, e.getMessage());
-    } catch (NoSuchFileException e) {
-      stderr.println("splitflow: " + e.getFile() + ": no such file");
-      return FAILED;
     } catch (IOException e) {
-      stderr.println("splitflow: " + e.getMessage());
+      stderr.println("splitflow: " + IoErrors.describe(e));
       return FAILED;
     } catch (RuntimeException e) {
       stderr.println("splitflow: " + reason(e));
@@ -125,6 +136,9 @@ public final class SplitflowCli {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
+    }
+    if (t instanceof IOException io) {
+      return IoErrors.describe(io);
     }
     String m = t.getMessage();
     return (m == null ? t.getClass().getSimpleName() : m).lines().findFirst().orElse("");
@@ -154,32 +168,19 @@ public final class SplitflowCli {
     return OK;
   }
 
-  /** Beam wants --name=value; accept the usual --name value too. */
-  static String[] beamArgs(String[] args) {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.startsWith("--")
-          && !a.contains("=")
-          && i + 1 < args.length
-          && !args[i + 1].startsWith("--")) {
-        out.add(a + "=" + args[++i]);
-      } else {
-        out.add(a);
-      }
-    }
-    for (int i = 0; i < out.size(); i++) {
-      if (out.get(i).startsWith("--workers=")) {
-        out.set(i, "--targetParallelism=" + out.get(i).substring("--workers=".length()));
-      }
-    }
-    return out.toArray(new String[0]);
+  static SplitOptions options(String[] args) {
+    return options("split", args);
   }
 
-  static SplitOptions options(String[] args) {
+  /** Checks every flag (CliArgs), then has Beam build the options from what passed. */
+  static SplitOptions options(String command, String[] args) {
+    Map<String, String> flags =
+        CliArgs.parse(command, args, CliArgs.SPLIT_FLAGS, CliArgs.setOf("input", "output"));
     PipelineOptionsFactory.register(SplitOptions.class);
     SplitOptions options =
-        PipelineOptionsFactory.fromArgs(beamArgs(args)).withValidation().as(SplitOptions.class);
+        PipelineOptionsFactory.fromArgs(CliArgs.beamArgs(flags))
+            .withValidation()
+            .as(SplitOptions.class);
     options.setInput(local(options.getInput()));
     options.setOutput(local(options.getOutput()));
     options.setRunner(DirectRunner.class);
@@ -205,7 +206,7 @@ public final class SplitflowCli {
       throws IOException {
     // Timed from the JVM's start: what a user waits for includes parsing the options.
     long start = System.nanoTime() - ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000;
-    SplitOptions options = options(args);
+    SplitOptions options = options(indicesOnly ? "indices" : "split", args);
     if (indicesOnly) {
       options.setComputeIndicesOnly(true);
     }
@@ -228,6 +229,15 @@ public final class SplitflowCli {
     Manifest m =
         Manifest.parse(
             Files.readString(Path.of(options.getOutput(), ChunkNames.MANIFEST)), run.manifest());
+    if (!run.indicesSha256().equals(m.indicesSha256())) {
+      // The claim is released once the manifest is written; a run that started since may own it.
+      throw new IllegalStateException(
+          run.manifest()
+              + " was written by another run (its indices digest is not this run's); run"
+              + " ./splitflow verify "
+              + options.getOutput()
+              + " to see what the folder holds now");
+    }
     for (var e : m.splits().entrySet()) {
       stdout.printf(
           "  %-5s %8d records %6d chunks %,15d bytes%n",
@@ -271,20 +281,60 @@ public final class SplitflowCli {
     return n;
   }
 
+  private static final Map<String, CliArgs.Kind> VERIFY_FLAGS =
+      Map.of("read-chunks", CliArgs.Kind.FLAG, "input", CliArgs.Kind.PATH);
+
   private static int verify(String[] args, PrintStream stdout, PrintStream stderr)
       throws IOException {
-    List<String> rest = new ArrayList<>(List.of(args));
-    boolean readChunks = rest.remove("--read-chunks");
-    if (rest.size() != 1) {
-      return usage(stderr, "verify takes one output folder");
+    List<String> folders = new ArrayList<>();
+    List<String> flags = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        folders.add(a);
+      } else if (a.equals("--input") && i + 1 < args.length) {
+        flags.add(a + "=" + args[++i]);
+      } else {
+        flags.add(a);
+      }
     }
-    OutputVerifier.Report report =
-        OutputVerifier.verify(new LocalFolder(Path.of(rest.get(0))), readChunks ? -1 : 0);
+    if (folders.size() != 1) {
+      throw new CliArgs.UsageError(
+          "verify takes one output folder, found "
+              + (folders.isEmpty() ? "none" : String.join(", ", folders)));
+    }
+    Map<String, String> options =
+        CliArgs.parse("verify", flags.toArray(new String[0]), VERIFY_FLAGS, Set.of());
+    boolean readChunks = Boolean.parseBoolean(options.getOrDefault("read-chunks", "false"));
+    String folder = folders.get(0);
+    if (folder.isBlank()) {
+      throw new CliArgs.UsageError(
+          "verify: the output folder is empty (is a shell variable unset?)");
+    }
+    String input = options.get("input");
+    if (!folder.contains("://") && !Files.isDirectory(Path.of(folder))) {
+      stderr.println(
+          "splitflow: "
+              + folder
+              + (Files.exists(Path.of(folder))
+                  ? ": not a folder; verify takes the output folder of a split"
+                  : ": no such folder"));
+      return FAILED;
+    }
+    OutputVerifier.Report report;
+    if (input != null) {
+      report = DeepVerify.verify(local(folder), local(input), verifyOptions());
+    } else if (folder.contains("://")) {
+      // No stored CRC32C comes through Beam's listing: every chunk is read for its checksums.
+      report = OutputVerifier.verify(DeepVerify.store(folder, verifyOptions()), -1);
+    } else {
+      report = OutputVerifier.verify(new LocalFolder(Path.of(folder)), readChunks ? -1 : 0);
+    }
     stdout.print(report.describe());
     if (!report.ok()) {
       stderr.println(
           "splitflow: "
-              + rest.get(0)
+              + folder
               + ": "
               + report.failures().size()
               + " check(s) failed; first: "
@@ -294,34 +344,35 @@ public final class SplitflowCli {
     return OK;
   }
 
+  private static final Map<String, CliArgs.Kind> GENERATE_FLAGS =
+      Map.of(
+          "batches", CliArgs.Kind.POSITIVE,
+          "records", CliArgs.Kind.POSITIVE,
+          "image-kib", CliArgs.Kind.POSITIVE);
+
+  /** DirectRunner options for the recomputing verifier, as a split's. */
+  private static PipelineOptions verifyOptions() {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    DirectOptions direct = options.as(DirectOptions.class);
+    direct.setEnforceImmutability(false);
+    direct.setEnforceEncodability(false);
+    return options;
+  }
+
   private static int generate(String[] args, PrintStream stdout, PrintStream stderr)
       throws IOException {
     if (args.length == 0 || args[0].startsWith("--")) {
       return usage(stderr, "generate takes a folder first");
     }
-    int batches = 8;
-    int records = 250;
-    int imageKib = 32;
-    String[] flags = beamArgs(Arrays.copyOfRange(args, 1, args.length));
-    for (String f : flags) {
-      String[] kv = f.split("=", 2);
-      if (kv.length != 2) {
-        return usage(stderr, "generate: expected --name=value, found " + f);
-      }
-      int v;
-      try {
-        v = Integer.parseInt(kv[1]);
-      } catch (NumberFormatException e) {
-        return usage(stderr, "generate: " + kv[0] + " takes a whole number, found " + kv[1]);
-      }
-      switch (kv[0]) {
-        case "--batches" -> batches = v;
-        case "--records" -> records = v;
-        case "--image-kib" -> imageKib = v;
-        default -> {
-          return usage(stderr, "generate: unknown option " + kv[0]);
-        }
-      }
+    Map<String, String> flags =
+        CliArgs.parse(
+            "generate", Arrays.copyOfRange(args, 1, args.length), GENERATE_FLAGS, Set.of());
+    int batches = Integer.parseInt(flags.getOrDefault("batches", "8"));
+    int records = Integer.parseInt(flags.getOrDefault("records", "250"));
+    int imageKib = Integer.parseInt(flags.getOrDefault("image-kib", "32"));
+    if (args[0].isBlank()) {
+      throw new CliArgs.UsageError("generate: the folder is empty (is a shell variable unset?)");
     }
     Path dir = Path.of(args[0]).toAbsolutePath();
     SyntheticBatch.writeDataset(dir, batches, records, imageKib * 1024, 42);

@@ -21,8 +21,10 @@ import org.apache.beam.sdk.util.MimeTypes;
 
 /**
  * Reads and writes through Beam's FileSystems, so local paths and {@code gs://} behave the same.
- * Files appear under their final name only when complete: they are written to a temporary name in
- * the same folder, then renamed.
+ * Files appear under their final name only when complete. A local file is written to a temporary
+ * name in {@value #TEMP_DIR} beside it, then renamed. A Cloud Storage object is written straight to
+ * its final name: it becomes visible only when its upload is finalized, whole, and a rename there
+ * is a copy and a delete (every chunk written twice, the deleted copy billed under soft delete).
  */
 final class BeamFiles {
   private BeamFiles() {}
@@ -83,8 +85,14 @@ final class BeamFiles {
     }
   }
 
-  /** A channel to a temporary file beside {@code target}; {@link #commit} renames it. */
+  /**
+   * Where to write {@code target} before {@link #commit}: a temporary file beside a local target,
+   * the target itself on an object store (see the class comment).
+   */
   static ResourceId temp(ResourceId target) {
+    if (writesInPlace(target)) {
+      return target;
+    }
     ResourceId dir = target.getCurrentDirectory();
     return dir.resolve(TEMP_DIR, ResolveOptions.StandardResolveOptions.RESOLVE_DIRECTORY)
         .resolve(target.getFilename(), ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
@@ -105,7 +113,15 @@ final class BeamFiles {
     return FileSystems.create(file, MimeTypes.BINARY);
   }
 
+  /** Whether {@code target} is written under its final name (objects appear only when whole). */
+  static boolean writesInPlace(ResourceId target) {
+    return !target.getScheme().equals("file");
+  }
+
   static void commit(ResourceId temp, ResourceId target) throws IOException {
+    if (temp.equals(target)) {
+      return;
+    }
     FileSystems.rename(
         List.of(temp), List.of(target), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
   }
@@ -113,7 +129,13 @@ final class BeamFiles {
   static void writeAtomically(ResourceId target, byte[] bytes) throws IOException {
     ResourceId temp = temp(target);
     try (WritableByteChannel out = create(temp)) {
-      out.write(java.nio.ByteBuffer.wrap(bytes));
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        out.write(buf);
+      }
+    } catch (IOException e) {
+      // A full disk says "No space left on device" and nothing else: name the file.
+      throw WriteChunks.named(temp, e);
     }
     commit(temp, target);
   }
@@ -128,6 +150,21 @@ final class BeamFiles {
         // Not empty (another run is writing) or already gone: harmless either way.
       }
     }
+  }
+
+  /**
+   * Removes what killed runs left in the output's temporary folder. Called only while the run holds
+   * the folder's claim, so no live run is writing there.
+   */
+  static int deleteStaleTemps(String output) throws IOException {
+    List<ResourceId> stale = new ArrayList<>();
+    for (MatchResult.Metadata m : match(folder(output) + TEMP_DIR + "*")) {
+      if (!m.resourceId().isDirectory()) {
+        stale.add(m.resourceId());
+      }
+    }
+    delete(stale);
+    return stale.size();
   }
 
   static void delete(List<ResourceId> files) throws IOException {

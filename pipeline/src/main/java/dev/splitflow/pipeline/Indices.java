@@ -25,7 +25,7 @@ final class Indices {
   static final int REMOTE_SCAN_THREADS = 16;
 
   /** The indices in force for this run, and whether they were computed now. */
-  record Result(IndicesFile indices, String path, boolean computed) {}
+  record Result(IndicesFile indices, String path, boolean computed, String sha256) {}
 
   /** A batch file found by the input pattern. */
   record Found(String path, String file, long bytes) {}
@@ -36,9 +36,12 @@ final class Indices {
     Optional<String> existing = BeamFiles.readText(file);
     if (existing.isPresent()) {
       IndicesFile old = IndicesFile.parse(existing.get(), path);
-      List<String> changes = IndicesScan.differences(old, scanInput(batches), config);
+      List<String> changes =
+          IndicesScan.differences(
+              old, scanInput(batches), config, b -> BeamFiles.openSeekable(b.path()));
       if (changes.isEmpty()) {
-        return new Result(old, path, false);
+        return new Result(
+            old, path, false, sha256(existing.get().getBytes(StandardCharsets.UTF_8)));
       }
       if (!recompute) {
         throw new SplitException(
@@ -49,8 +52,18 @@ final class Indices {
       }
     }
     IndicesFile computed = compute(batches, config);
-    BeamFiles.writeAtomically(file, computed.toJson().getBytes(StandardCharsets.UTF_8));
-    return new Result(computed, path, true);
+    byte[] bytes = computed.toJsonBytes();
+    BeamFiles.writeAtomically(file, bytes);
+    return new Result(computed, path, true, sha256(bytes));
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static IndicesFile compute(List<Found> batches, SplitConfig config) throws IOException {

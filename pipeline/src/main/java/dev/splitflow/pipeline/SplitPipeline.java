@@ -60,11 +60,14 @@ public final class SplitPipeline {
       boolean indicesComputed,
       List<String> chunks,
       String manifest,
-      PipelineResult result) {}
+      PipelineResult result,
+      String indicesSha256) {}
 
   /** Ensures the indices, then starts the pipeline unless only indices were asked for. */
   public static SplitRun run(SplitOptions options) throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
+    requirePath("input", options.getInput());
+    requirePath("output", options.getOutput());
     SplitConfig config = config(options);
     String output = BeamFiles.folder(options.getOutput());
     String indicesPath =
@@ -72,8 +75,38 @@ public final class SplitPipeline {
             ? BeamFiles.resolve(output, ChunkNames.INDICES).toString()
             : options.getIndices();
     long t0 = System.nanoTime();
-    List<Indices.Found> batches = listBatches(options.getInput());
+    List<Indices.Found> batches = listBatches(options.getInput(), new Outputs(output, indicesPath));
     LOG.info(() -> "listed " + batches.size() + " batch files in " + ms(t0) + " ms");
+    // Everything above only read; from here on the folder is this run's until it ends.
+    // A classic template only records the graph: its job, if ever run, runs without this driver.
+    OutputClaim claim =
+        isClassicTemplate(options) ? null : OutputClaim.take(output, holder(options), options);
+    try {
+      SplitRun run = start(options, config, output, indicesPath, batches, claim, t0);
+      if (run.result() == null && claim != null) {
+        claim.release(options);
+      }
+      return run;
+    } catch (IOException | RuntimeException | Error e) {
+      releaseQuietly(claim, options, e);
+      throw e;
+    }
+  }
+
+  private static SplitRun start(
+      SplitOptions options,
+      SplitConfig config,
+      String output,
+      String indicesPath,
+      List<Indices.Found> batches,
+      OutputClaim claim,
+      long t0)
+      throws IOException {
+    int stale = BeamFiles.deleteStaleTemps(output);
+    if (stale > 0) {
+      LOG.warning(
+          () -> "removed " + stale + " temporary files an interrupted run left in " + output);
+    }
     Indices.Result indices =
         Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
     LOG.info(
@@ -87,7 +120,13 @@ public final class SplitPipeline {
     String manifest = BeamFiles.resolve(output, ChunkNames.MANIFEST).toString();
     if (options.getComputeIndicesOnly()) {
       return new SplitRun(
-          indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, null);
+          indices.indices(),
+          indicesPath,
+          indices.computed(),
+          plan.chunkNames(),
+          manifest,
+          null,
+          indices.sha256());
     }
     // A manifest left by an earlier run would vouch for an output this run is rewriting.
     BeamFiles.delete(List.of(BeamFiles.resolveFile(manifest)));
@@ -101,11 +140,66 @@ public final class SplitPipeline {
         indicesPath,
         plan.chunkNames(),
         ChunkPlan.chunksPerGroup(plan.chunkNames().size(), localWorkers(options)),
-        blankToNull(options.getRunId()));
-    PipelineResult result = p.run();
+        blankToNull(options.getRunId()),
+        claim);
+    PipelineResult started = p.run();
+    // Whoever waits on a local run sees its claim released when it fails; a Dataflow job's
+    // result stays the runner's own (a failed job's claim is stale, docs/operations.md).
+    PipelineResult result =
+        claim != null && DirectRunner.class.isAssignableFrom(options.getRunner())
+            ? new ClaimReleasingResult(started, claim, options)
+            : started;
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
-        indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, result);
+        indices.indices(),
+        indicesPath,
+        indices.computed(),
+        plan.chunkNames(),
+        manifest,
+        result,
+        indices.sha256());
+  }
+
+  /** Whether this run only writes a classic Dataflow template (--templateLocation). */
+  static boolean isClassicTemplate(PipelineOptions options) {
+    String location =
+        options
+            .as(org.apache.beam.runners.dataflow.options.DataflowPipelineOptions.class)
+            .getTemplateLocation();
+    return location != null && !location.isEmpty();
+  }
+
+  /** Who holds the claim, for the message a second run prints. */
+  private static String holder(SplitOptions options) {
+    String runId = blankToNull(options.getRunId());
+    return (options.getComputeIndicesOnly() ? "splitflow indices" : "splitflow split")
+        + (runId == null ? "" : " for run " + runId)
+        + " (job "
+        + options.getJobName()
+        + ")";
+  }
+
+  static void releaseQuietly(OutputClaim claim, PipelineOptions options, Throwable failure) {
+    if (claim == null) {
+      return;
+    }
+    try {
+      claim.release(options);
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /** A blank path (an unset shell variable) would mean the current folder: refuse it. */
+  static void requirePath(String option, String value) {
+    if (value == null || value.isBlank()) {
+      throw new SplitException(
+          "--"
+              + option
+              + "='"
+              + (value == null ? "" : value)
+              + "' is not accepted; expected a path or gs:// URI, not empty");
+    }
   }
 
   private static long ms(long since) {
@@ -138,7 +232,8 @@ public final class SplitPipeline {
       String indicesPath,
       List<String> chunks,
       int chunksPerGroup,
-      String runId) {
+      String runId,
+      OutputClaim claim) {
     PCollection<BatchSpec> specs =
         p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()));
     if (spread) {
@@ -148,7 +243,7 @@ public final class SplitPipeline {
         .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath, chunksPerGroup))
         .apply("GroupByChunkGroup", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, indicesPath, chunksPerGroup))
-        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
+        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId, claim));
   }
 
   private static String blankToNull(String s) {
@@ -172,19 +267,47 @@ public final class SplitPipeline {
 
   /** The batch files an input names, in natural numeric order (batch_2 before batch_10). */
   static List<Indices.Found> listBatches(String input) throws IOException {
+    return listBatches(input, null);
+  }
+
+  /**
+   * As above, never taking a run's own outputs ({@code outputs}; null for none) as batch files, and
+   * stopping when the input matches nothing else.
+   */
+  static List<Indices.Found> listBatches(String input, Outputs outputs) throws IOException {
     String glob = input;
     boolean wildcard = input.contains("*") || input.contains("?") || input.contains("{");
     if (!wildcard && !input.endsWith(".pt")) {
       glob = BeamFiles.folder(input) + "batch_*.pt";
     }
     Map<String, MatchResult.Metadata> byPath = new LinkedHashMap<>();
+    List<String> excluded = new ArrayList<>();
     for (MatchResult.Metadata m : BeamFiles.match(glob)) {
-      if (!m.resourceId().isDirectory()) {
-        byPath.put(m.resourceId().toString(), m);
+      if (m.resourceId().isDirectory()) {
+        continue;
       }
+      String path = m.resourceId().toString();
+      if (outputs != null && outputs.contains(path)) {
+        excluded.add(path);
+      } else {
+        byPath.put(path, m);
+      }
+    }
+    if (byPath.isEmpty() && !excluded.isEmpty()) {
+      throw new SplitException(
+          "the input "
+              + glob
+              + " matches only splitflow's own outputs ("
+              + excluded.size()
+              + " files such as "
+              + excluded.get(0)
+              + "), which are never read as batch files; point --input at the batch files");
     }
     if (byPath.isEmpty()) {
       throw new SplitException("no batch files match " + glob);
+    }
+    if (!excluded.isEmpty()) {
+      LOG.info(() -> "not reading " + excluded.size() + " output files that match " + input);
     }
     List<Indices.Found> out = new ArrayList<>();
     for (String path : BatchOrder.sort(new ArrayList<>(byPath.keySet()))) {

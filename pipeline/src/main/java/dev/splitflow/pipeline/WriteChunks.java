@@ -35,6 +35,7 @@ final class WriteChunks
   private final String output;
   private final String indices;
   private final int chunksPerGroup;
+  private final boolean discard;
 
   /**
    * @param indices the indices file, read by each worker: it says which chunk, and where in it,
@@ -43,22 +44,64 @@ final class WriteChunks
    *     ReadRecordRefs} is given
    */
   WriteChunks(String output, String indices, int chunksPerGroup) {
+    this(output, indices, chunksPerGroup, false);
+  }
+
+  /**
+   * @param discard make every chunk's bytes and checksums exactly as a split would, but write
+   *     nothing: what {@code verify --input} compares with the manifest
+   */
+  WriteChunks(String output, String indices, int chunksPerGroup, boolean discard) {
     this.output = output;
     this.indices = indices;
     this.chunksPerGroup = chunksPerGroup;
+    this.discard = discard;
   }
 
   @Override
   public PCollection<KV<String, List<ChunkInfo>>> expand(
       PCollection<KV<String, Iterable<RecordRefs>>> groups) {
     return groups
-        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, indices, chunksPerGroup)))
+        .apply("WriteChunkFiles", ParDo.of(new WriteFn(output, indices, chunksPerGroup, discard)))
         .setCoder(
             KvCoder.of(StringUtf8Coder.of(), ListCoder.of(ElementCoders.ChunkInfoCoder.of())));
   }
 
+  /** An I/O error on a chunk file that names the file (reading a batch names the batch). */
+  static IOException named(ResourceId file, IOException e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (m.contains(file.toString()) || m.contains(".pt")) {
+      return e;
+    }
+    IOException out = new java.nio.file.FileSystemException(file.toString(), null, m);
+    out.addSuppressed(e);
+    return out;
+  }
+
   private static final java.util.logging.Logger LOG =
       java.util.logging.Logger.getLogger(WriteChunks.class.getName());
+
+  /** A channel that takes every byte and keeps none. */
+  private static final class Discard implements java.nio.channels.WritableByteChannel {
+    private boolean open = true;
+
+    @Override
+    public int write(java.nio.ByteBuffer src) {
+      int n = src.remaining();
+      src.position(src.limit());
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open;
+    }
+
+    @Override
+    public void close() {
+      open = false;
+    }
+  }
 
   /** Record {@code index} of {@code refs}. */
   private record Entry(RecordRefs refs, int index) {}
@@ -68,12 +111,14 @@ final class WriteChunks
     private final String output;
     private final String indices;
     private final int chunksPerGroup;
+    private final boolean discard;
     private transient ChunkPlan plan;
 
-    WriteFn(String output, String indices, int chunksPerGroup) {
+    WriteFn(String output, String indices, int chunksPerGroup, boolean discard) {
       this.output = output;
       this.indices = indices;
       this.chunksPerGroup = chunksPerGroup;
+      this.discard = discard;
     }
 
     @Setup
@@ -154,8 +199,13 @@ final class WriteChunks
 
       ResourceId target = BeamFiles.resolve(output, name);
       ResourceId temp = BeamFiles.temp(target);
-      Checksums sums = new Checksums(BeamFiles.create(temp));
+      Checksums sums;
       long storageBytes;
+      try {
+        sums = new Checksums(discard ? new Discard() : BeamFiles.create(temp));
+      } catch (IOException e) {
+        throw named(temp, e);
+      }
       try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
         for (Entry e : entries) {
           String batch = e.refs().batch();
@@ -169,8 +219,13 @@ final class WriteChunks
           w.append(e.refs().decode(e.index(), d));
         }
         storageBytes = w.storageBytes();
+      } catch (IOException e) {
+        // A full disk says "No space left on device" and nothing else: name the file.
+        throw named(temp, e);
       }
-      BeamFiles.commit(temp, target);
+      if (!discard) {
+        BeamFiles.commit(temp, target);
+      }
       LOG.fine(() -> "wrote " + name);
 
       String split = parsed.split();

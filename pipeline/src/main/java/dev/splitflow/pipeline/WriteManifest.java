@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -32,12 +33,20 @@ final class WriteManifest
   private final String indices;
   private final List<String> expectedChunks;
   private final String runId;
+  private final OutputClaim claim;
 
-  WriteManifest(String output, String indices, List<String> expectedChunks, String runId) {
+  /**
+   * @param claim the run's claim on the output folder: the manifest is written only while the run
+   *     still holds it, and the claim is released once the manifest is there (null: no claim, for
+   *     tests of the graph alone)
+   */
+  WriteManifest(
+      String output, String indices, List<String> expectedChunks, String runId, OutputClaim claim) {
     this.output = output;
     this.indices = indices;
     this.expectedChunks = new ArrayList<>(expectedChunks);
     this.runId = runId;
+    this.claim = claim;
   }
 
   @Override
@@ -46,7 +55,9 @@ final class WriteManifest
     // default-value side input each cost the DirectRunner fixed work per chunk and per run.
     return chunks
         .apply("CollectChunks", GroupByKey.create())
-        .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks, runId)));
+        .apply(
+            "WriteManifestFile",
+            ParDo.of(new FinishFn(output, indices, expectedChunks, runId, claim)));
   }
 
   /**
@@ -75,18 +86,32 @@ final class WriteManifest
     private final String indices;
     private final List<String> expected;
     private final String runId;
+    private final OutputClaim claim;
 
-    FinishFn(String output, String indices, List<String> expected, String runId) {
+    FinishFn(
+        String output, String indices, List<String> expected, String runId, OutputClaim claim) {
       this.output = output;
       this.indices = indices;
       this.expected = expected;
       this.runId = runId;
+      this.claim = claim;
     }
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<List<ChunkInfo>>> collected, OutputReceiver<String> out)
+        @Element KV<String, Iterable<List<ChunkInfo>>> collected,
+        OutputReceiver<String> out,
+        PipelineOptions options)
         throws Exception {
+      if (claim != null && !claim.isHeld(options)) {
+        throw new IllegalStateException(
+            "another run took over "
+                + output
+                + " while this one was writing ("
+                + claim.path()
+                + " is no longer this run's); no manifest is written, so the folder does not"
+                + " verify until a run completes there");
+      }
       List<ChunkInfo> chunks = new ArrayList<>();
       collected.getValue().forEach(chunks::addAll);
       Set<String> written = new TreeSet<>();
@@ -133,6 +158,9 @@ final class WriteManifest
       BeamFiles.writeAtomically(
           target, manifest.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       BeamFiles.deleteTempFolder(output);
+      if (claim != null) {
+        claim.release(options);
+      }
       out.output(target.toString());
     }
   }

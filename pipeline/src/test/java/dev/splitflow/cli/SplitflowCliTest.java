@@ -1,6 +1,7 @@
 package dev.splitflow.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,7 +127,8 @@ class SplitflowCliTest {
     assertTrue(last.startsWith("splitflow: ") && last.contains("batch_2.pt"), r.err());
     Result verify = run("verify", tmp.resolve("o").toString());
     assertEquals(1, verify.code());
-    assertTrue(verify.err().contains("has not finished"), verify.err());
+    // The scan failed before the first change: the output folder was never made.
+    assertTrue(verify.err().contains("no such folder"), verify.err());
   }
 
   @Test
@@ -151,5 +153,134 @@ class SplitflowCliTest {
     assertEquals(2, run("frobnicate").code());
     assertEquals(2, run("inspect").code());
     assertEquals(0, run("help").code());
+  }
+
+  /** Every file under {@code dir} with its bytes, to show a refused run changed nothing. */
+  static java.util.Map<String, String> snapshot(Path dir) throws IOException {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    if (!Files.exists(dir)) {
+      return out;
+    }
+    try (var s = Files.walk(dir)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        out.put(
+            dir.relativize(p).toString(),
+            java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(p))));
+      }
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  private Path splitOnce(Path batches, Path out) {
+    assertEquals(
+        0,
+        run("generate", batches.toString(), "--batches", "2", "--records", "20", "--image-kib", "1")
+            .code());
+    Result r = run("split", "--input", batches + "/", "--output", out + "/");
+    assertEquals(0, r.code(), r.err());
+    return out;
+  }
+
+  private static void assertOneUsageLine(Result r, String... parts) {
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    for (String p : parts) {
+      assertTrue(r.err().contains(p), "missing '" + p + "' in: " + r.err());
+    }
+  }
+
+  @Test
+  void badOptionValuesNameFlagValueAndWhatIsAcceptedAndChangeNothing() throws IOException {
+    Path batches = tmp.resolve("batches");
+    Path out = splitOnce(batches, tmp.resolve("out"));
+    var before = snapshot(out);
+    String in = "--input=" + batches + "/";
+    String o = "--output=" + out + "/";
+    assertOneUsageLine(run("split", in, o, "--workers", "0"), "--workers", "'0'", "at least 1");
+    assertOneUsageLine(run("split", in, o, "--workers=-3"), "--workers", "'-3'");
+    assertOneUsageLine(
+        run("split", in, o, "--trainRatio", "abc"), "--trainRatio", "'abc'", "0 to 1");
+    assertOneUsageLine(run("split", in, o, "--seed=4x"), "--seed", "'4x'", "whole number");
+    assertOneUsageLine(run("split", in, o, "--chunkSize=0"), "--chunkSize", "'0'");
+    assertOneUsageLine(run("split", in, o, "--bogus=1"), "unknown option --bogus");
+    assertOneUsageLine(run("split", in, o, "--seed=1", "--seed=2"), "--seed", "more than once");
+    assertOneUsageLine(run("split", in, "--output="), "--output", "''", "not empty");
+    assertOneUsageLine(run("split", "--input=  ", o), "--input", "not empty");
+    assertOneUsageLine(run("split", in), "--output is required");
+    assertOneUsageLine(run("indices", in, "--output", " "), "--output");
+    assertEquals(before, snapshot(out));
+  }
+
+  @Test
+  void helpWorksForEveryCommand() {
+    for (String c : new String[] {"split", "indices", "verify", "demo", "generate", "inspect"}) {
+      Result r = run(c, "--help");
+      assertEquals(0, r.code(), c + ": " + r.err());
+      assertTrue(r.out().contains("usage: splitflow"), c + ": " + r.out());
+    }
+    assertFalse(Files.exists(Path.of("--help")));
+  }
+
+  @Test
+  void generateRefusesNonPositiveCountsAndWritesNothing() {
+    Path dir = tmp.resolve("gen");
+    assertOneUsageLine(run("generate", dir.toString(), "--batches", "-1"), "--batches", "'-1'");
+    assertOneUsageLine(run("generate", dir.toString(), "--records=0"), "--records", "'0'");
+    assertOneUsageLine(run("generate", dir.toString(), "--frames=2"), "unknown option --frames");
+    assertFalse(Files.exists(dir));
+  }
+
+  @Test
+  void verifyOfAMissingFolderSaysSo() {
+    Path missing = tmp.resolve("no-such-output");
+    Result r = run("verify", missing.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains(missing + ": no such folder"), r.err());
+    assertFalse(r.err().contains("has not finished"), r.err());
+    assertOneUsageLine(run("verify", missing.toString(), "--deep"), "unknown option --deep");
+    assertOneUsageLine(run("verify"), "one output folder");
+  }
+
+  @Test
+  void ioErrorsNameThePathAndTheReason() {
+    assertEquals(
+        "/out/train_chunk_00000.pt: no space left on device",
+        IoErrors.describe(
+            new java.nio.file.FileSystemException(
+                "/out/train_chunk_00000.pt", null, "No space left on device")));
+    assertEquals(
+        "/out/_SPLIT_MANIFEST.json: permission denied",
+        IoErrors.describe(new java.nio.file.AccessDeniedException("/out/_SPLIT_MANIFEST.json")));
+  }
+
+  @Test
+  void aGlobOverTheOutputFolderNeverReadsTheOutputsAndEveryHintIsSafe() throws IOException {
+    Path d = tmp.resolve("d");
+    assertEquals(
+        0,
+        run("generate", d.toString(), "--batches", "3", "--records", "30", "--image-kib", "1")
+            .code());
+    String glob = d + "/*.pt";
+    Result first = run("split", "--input", glob, "--output", d + "/");
+    assertEquals(0, first.code(), first.err());
+    Result again = run("split", "--input", glob, "--output", d + "/");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("reused"), again.out());
+    Result recompute = run("split", "--input", glob, "--output", d + "/", "--recomputeIndices");
+    assertEquals(0, recompute.code(), recompute.err());
+    Result verify = run("verify", d.toString(), "--read-chunks");
+    assertEquals(0, verify.code(), verify.out() + verify.err());
+    assertTrue(verify.out().matches("(?s).*train\\s+63 records.*"), verify.out());
+
+    var before = snapshot(d);
+    Result onlyOutputs = run("split", "--input", d + "/train_chunk_*.pt", "--output", d + "/");
+    assertEquals(1, onlyOutputs.code());
+    assertTrue(onlyOutputs.err().contains("only splitflow's own outputs"), onlyOutputs.err());
+    assertEquals(before, snapshot(d));
   }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
@@ -102,5 +105,110 @@ class OutputVerifierIT {
     assertEquals(
         List.of("manifest"), r.failures().stream().map(OutputVerifier.Failure::check).toList());
     assertTrue(r.describe().contains("has not finished"), r.describe());
+  }
+
+  /** The manifest of {@code dir}, edited by {@code edit}, written back. */
+  static void editManifest(Path dir, java.util.function.Consumer<ObjectNode> edit)
+      throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode root = (ObjectNode) json.readTree(dir.resolve(ChunkNames.MANIFEST).toFile());
+    edit.accept(root);
+    Files.writeString(
+        dir.resolve(ChunkNames.MANIFEST),
+        json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+  }
+
+  static ObjectNode chunk(ObjectNode root, String name) {
+    for (JsonNode c : root.path("chunks")) {
+      if (c.path("name").asText().equals(name)) {
+        return (ObjectNode) c;
+      }
+    }
+    throw new AssertionError(name);
+  }
+
+  private static OutputVerifier.Report report(Path dir) throws IOException {
+    return OutputVerifier.verify(new LocalFolder(dir), -1);
+  }
+
+  private static void assertCaught(Path dir, String check, String named) throws IOException {
+    OutputVerifier.Report r = report(dir);
+    assertFalse(r.ok(), r.describe());
+    assertTrue(
+        r.failures().stream().anyMatch(f -> f.check().equals(check) && f.reason().contains(named)),
+        check + " naming " + named + ": " + r.describe());
+  }
+
+  @Test
+  void aByteFlipWithSizeAndCrc32cUpdatedIsCaughtBySha256() throws IOException {
+    Path dir = copy("sha");
+    Path file = dir.resolve("val_chunk_00000.pt");
+    byte[] b = Files.readAllBytes(file);
+    b[b.length / 2] ^= 1;
+    Files.write(file, b);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b);
+    editManifest(
+        dir,
+        m ->
+            chunk(m, "val_chunk_00000.pt")
+                .put("crc32c", dev.splitflow.output.Checksums.crc32cBase64((int) crc.getValue())));
+    assertTrue(OutputVerifier.verify(new LocalFolder(dir), 0).ok(), "metadata alone agrees");
+    assertCaught(dir, "chunk sha256", "val_chunk_00000.pt");
+  }
+
+  @Test
+  void theManifestsConfigIsCheckedAgainstTheIndices() throws IOException {
+    Path dir = copy("config");
+    editManifest(dir, m -> ((ObjectNode) m.path("config")).put("seed", 7));
+    assertCaught(dir, "manifest config", "config.seed is 7");
+  }
+
+  @Test
+  void perSplitSumsAreCheckedAgainstTheChunkList() throws IOException {
+    Path dir = copy("sums");
+    editManifest(
+        dir,
+        m -> {
+          ObjectNode train = (ObjectNode) m.path("splits").path("train");
+          train.put("bytes", train.path("bytes").asLong() + 1);
+        });
+    assertCaught(dir, "split sums", "splits.train");
+  }
+
+  @Test
+  void aChunksSplitFieldMustMatchItsName() throws IOException {
+    Path dir = copy("splitfield");
+    editManifest(dir, m -> chunk(m, "val_chunk_00000.pt").put("split", "test"));
+    assertCaught(dir, "chunk split", "val_chunk_00000.pt");
+  }
+
+  @Test
+  void trailingContentAfterTheManifestIsRefused() throws IOException {
+    Path dir = copy("trailing");
+    Files.writeString(
+        dir.resolve(ChunkNames.MANIFEST),
+        "{\"format\": 1}\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    assertCaught(dir, "manifest", "content after it");
+  }
+
+  @Test
+  void aStrayCopyALoadersGlobWouldReadIsReported() throws IOException {
+    Path dir = copy("stray");
+    Files.copy(dir.resolve("test_chunk_00000.pt"), dir.resolve("test_chunk_00001 (copy).pt"));
+    assertCaught(dir, "unlisted chunk", "test_chunk_00001 (copy).pt");
+  }
+
+  @Test
+  void pathsThatLeaveTheFolderAreNeverFollowed() throws IOException {
+    Path dir = copy("escape");
+    editManifest(
+        dir, m -> ((ObjectNode) m.path("indices")).put("file", "../good/" + ChunkNames.INDICES));
+    assertCaught(dir, "indices", "never followed");
+    Path chunks = copy("escape-chunk");
+    editManifest(
+        chunks, m -> chunk(m, "train_chunk_00000.pt").put("name", "../good/train_chunk_00000.pt"));
+    assertCaught(chunks, "chunk name", "../good/train_chunk_00000.pt");
   }
 }

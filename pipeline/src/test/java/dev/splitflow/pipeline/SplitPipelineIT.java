@@ -218,7 +218,8 @@ class SplitPipelineIT {
       List<BatchSpec> wrong = new ArrayList<>(specs);
       wrong.set(3, new BatchSpec(b.path(), b.firstIndex(), b.records() + c.getKey()));
       Pipeline p = Pipeline.create(options(batches, out, 2));
-      SplitPipeline.build(p, wrong, false, out + "/", run.indicesPath(), run.chunks(), 8, null);
+      SplitPipeline.build(
+          p, wrong, false, out + "/", run.indicesPath(), run.chunks(), 8, null, null);
       Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
       String msg = rootMessage(e);
       assertTrue(msg.startsWith(b.path() + ": " + c.getValue()), msg);
@@ -260,5 +261,72 @@ class SplitPipelineIT {
       t = t.getCause();
     }
     return String.valueOf(t.getMessage());
+  }
+
+  @Test
+  void aKilledRunsLeftoversAreRemovedByTheNextRunWhateverItsChunkSize() throws Exception {
+    Path out = tmp.resolve("out");
+    split(options(batches, out, 2));
+    // What kill -9 leaves: partial chunks in the temporary folder and the dead process's claim.
+    Path temp = Files.createDirectories(out.resolve(".splitflow-tmp"));
+    Files.write(temp.resolve("train_chunk_00001.pt"), new byte[1000]);
+    Files.write(temp.resolve("test_chunk_00000.pt"), new byte[10]);
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Files.writeString(
+        out.resolve(OutputClaim.NAME),
+        "{\"holder\": \"splitflow split\", \"host\": \""
+            + OutputClaim.host()
+            + "\", \"pid\": "
+            + gone.pid()
+            + ", \"token\": \"killed\"}");
+    split(options(batches, out, 2, "--chunkSize=7", "--recomputeIndices"));
+    assertFalse(Files.exists(temp), "no temporary file or folder is left");
+    assertFalse(Files.exists(out.resolve(OutputClaim.NAME)));
+    OutputVerifier.Report report = OutputVerifier.verify(new LocalFolder(out), -1);
+    assertTrue(report.ok(), report.describe());
+  }
+
+  @Test
+  void aSameSizeInPlaceEditOfABatchIsNoticedBeforeAnythingChanges() throws IOException {
+    Path out = tmp.resolve("out");
+    split(options(batches, out, 2));
+    Map<String, byte[]> before = files(out);
+    Path edited = batches.resolve("batch_3.pt");
+    long size = Files.size(edited);
+    editViewInPlace(edited);
+    assertEquals(size, Files.size(edited));
+
+    SplitException e = assertThrows(SplitException.class, () -> split(options(batches, out, 2)));
+    assertTrue(e.getMessage().contains("batch_3.pt: content"), e.getMessage());
+    Map<String, byte[]> after = files(out);
+    assertEquals(before.keySet(), after.keySet());
+    for (String name : before.keySet()) {
+      assertArrayEquals(before.get(name), after.get(name), name);
+    }
+    SplitPipeline.SplitRun again = split(options(batches, out, 2, "--recomputeIndices"));
+    assertTrue(again.indicesComputed());
+    assertTrue(OutputVerifier.verify(new LocalFolder(out), -1).ok());
+  }
+
+  /** Changes the first record whose view is PA to AP in place: same name, same size. */
+  static void editViewInPlace(Path file) throws IOException {
+    byte[] b = Files.readAllBytes(file);
+    // BINUNICODE 'X', length 2 (4 bytes, little-endian), then the text.
+    for (int i = 0; i + 6 < b.length; i++) {
+      if (b[i] == 'X'
+          && b[i + 1] == 2
+          && b[i + 2] == 0
+          && b[i + 3] == 0
+          && b[i + 4] == 0
+          && b[i + 5] == 'P'
+          && b[i + 6] == 'A') {
+        b[i + 5] = 'A';
+        b[i + 6] = 'P';
+        Files.write(file, b);
+        return;
+      }
+    }
+    throw new AssertionError("no PA view in " + file);
   }
 }
