@@ -215,7 +215,7 @@ public final class Extension {
   }
 
   /** Each setting that differs between the previous indices and this run, in plain words. */
-  static List<String> settingsDiffer(IndicesFile previous, SplitConfig cfg, String idField) {
+  public static List<String> settingsDiffer(IndicesFile previous, SplitConfig cfg, String idField) {
     List<String> out = new ArrayList<>();
     for (String d : previous.differences(previous.sources(), cfg)) {
       out.add(d.replace("indices have", "previous indices have"));

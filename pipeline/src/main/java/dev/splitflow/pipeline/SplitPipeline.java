@@ -60,7 +60,18 @@ public final class SplitPipeline {
       boolean indicesComputed,
       List<String> chunks,
       String manifest,
-      PipelineResult result) {}
+      PipelineResult result,
+      List<String> notes) {
+    public SplitRun(
+        IndicesFile indices,
+        String indicesPath,
+        boolean indicesComputed,
+        List<String> chunks,
+        String manifest,
+        PipelineResult result) {
+      this(indices, indicesPath, indicesComputed, chunks, manifest, result, List.of());
+    }
+  }
 
   /** Ensures the indices, then starts the pipeline unless only indices were asked for. */
   public static SplitRun run(SplitOptions options) throws IOException {
@@ -75,7 +86,8 @@ public final class SplitPipeline {
     List<Indices.Found> batches = listBatches(options.getInput());
     LOG.info(() -> "listed " + batches.size() + " batch files in " + ms(t0) + " ms");
     Indices.Result indices =
-        Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
+        Indices.ensure(
+            batches, config, indicesPath, options.getRecomputeIndices(), versioning(options));
     LOG.info(
         () ->
             (indices.computed() ? "computed " : "reused ")
@@ -87,7 +99,13 @@ public final class SplitPipeline {
     String manifest = BeamFiles.resolve(output, ChunkNames.MANIFEST).toString();
     if (options.getComputeIndicesOnly()) {
       return new SplitRun(
-          indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, null);
+          indices.indices(),
+          indicesPath,
+          indices.computed(),
+          plan.chunkNames(),
+          manifest,
+          null,
+          indices.notes());
     }
     // A manifest left by an earlier run would vouch for an output this run is rewriting.
     BeamFiles.delete(List.of(BeamFiles.resolveFile(manifest)));
@@ -105,7 +123,13 @@ public final class SplitPipeline {
     PipelineResult result = p.run();
     LOG.info(() -> "pipeline started after " + ms(t0) + " ms");
     return new SplitRun(
-        indices.indices(), indicesPath, indices.computed(), plan.chunkNames(), manifest, result);
+        indices.indices(),
+        indicesPath,
+        indices.computed(),
+        plan.chunkNames(),
+        manifest,
+        result,
+        indices.notes());
   }
 
   private static long ms(long since) {
@@ -149,6 +173,10 @@ public final class SplitPipeline {
         .apply("GroupByChunkGroup", GroupByKey.create())
         .apply("WriteChunks", new WriteChunks(output, indicesPath, chunksPerGroup))
         .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId));
+  }
+
+  static Indices.Versioning versioning(SplitOptions o) {
+    return new Indices.Versioning(blankToNull(o.getPreviousIndices()), blankToNull(o.getIdField()));
   }
 
   private static String blankToNull(String s) {
