@@ -139,6 +139,7 @@ public final class Extension {
         groupCount,
         prev,
         oldOf,
+        global,
         previousDigest);
   }
 
@@ -154,6 +155,7 @@ public final class Extension {
       Long groupCount,
       Previous prev,
       int[] oldOf,
+      long[] global,
       String previousDigest) {
     BigInteger[] w = cfg.ratios().weights();
     BigInteger wsum = w[0].add(w[1]).add(w[2]);
@@ -210,8 +212,45 @@ public final class Extension {
             SplitCounts.of(addedTotal),
             SplitCounts.of(removed),
             SplitCounts.of(off),
-            changes);
+            changes,
+            rewrittenChunks(cfg.chunkSize(), lists, prev, oldOf, global));
     return new Result(plan, lineage, RecordMatch.removedNotes(prev.file, matched));
+  }
+
+  /**
+   * Per split, the chunks that are new or whose records differ (by identity or position) from the
+   * previous version's chunk of the same number.
+   */
+  static List<List<Integer>> rewrittenChunks(
+      int chunkSize, long[][] lists, Previous prev, int[] oldOf, long[] global) {
+    long max = -1;
+    for (long g : global) {
+      max = Math.max(max, g);
+    }
+    int[] oldOfGlobal = new int[(int) max + 1];
+    Arrays.fill(oldOfGlobal, -1);
+    for (int i = 0; i < global.length; i++) {
+      oldOfGlobal[(int) global[i]] = oldOf[i];
+    }
+    List<List<Integer>> out = new ArrayList<>();
+    for (int k = 0; k < K; k++) {
+      long[] before = prev.file.plan().rawIndices(Split.values()[k]);
+      long[] after = lists[k];
+      List<Integer> changed = new ArrayList<>();
+      for (int j = 0; (long) j * chunkSize < after.length; j++) {
+        int from = j * chunkSize;
+        int to = Math.min(after.length, from + chunkSize);
+        boolean same = to <= before.length && Math.min(before.length, from + chunkSize) == to;
+        for (int p = from; same && p < to; p++) {
+          same = oldOfGlobal[(int) after[p]] == before[p];
+        }
+        if (!same) {
+          changed.add(j);
+        }
+      }
+      out.add(changed);
+    }
+    return out;
   }
 
   /** Each setting that differs between the previous indices and this run, in plain words. */

@@ -14,6 +14,9 @@ import java.util.List;
  * @param totalOff per split, {@code |total_k - T_k|}; 0 unless the previous version's records
  *     forbid the exact totals
  * @param strata per stratum of the new version, in key order
+ * @param rewritten per split (train, val, test), the chunk numbers that are new or hold other
+ *     records than the previous version's chunk of that number; every other chunk holds exactly the
+ *     same records in the same order as before
  */
 public record Lineage(
     String previousDigest,
@@ -22,10 +25,21 @@ public record Lineage(
     SplitCounts added,
     SplitCounts removed,
     SplitCounts totalOff,
-    List<StratumChange> strata) {
+    List<StratumChange> strata,
+    List<List<Integer>> rewritten) {
 
   public Lineage {
     strata = List.copyOf(strata);
+    rewritten = rewritten.stream().map(List::copyOf).toList();
+    if (rewritten.size() != 3) {
+      throw new IllegalArgumentException(
+          "rewritten chunks: expected 3 lists, got " + rewritten.size());
+    }
+  }
+
+  /** The split's new or changed chunk numbers. */
+  public List<Integer> rewritten(Split split) {
+    return rewritten.get(split.ordinal());
   }
 
   /**

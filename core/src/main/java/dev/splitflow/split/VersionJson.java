@@ -32,6 +32,16 @@ final class VersionJson {
     sb.append(", \"added\": ").append(counts(l.added()));
     sb.append(", \"removed\": ").append(counts(l.removed()));
     sb.append(", \"total_off\": ").append(counts(l.totalOff()));
+    sb.append(", \"rewritten_chunks\": {");
+    for (Split s : Split.values()) {
+      sb.append(s.ordinal() == 0 ? "" : ", ").append(JsonText.string(s.jsonName())).append(": [");
+      List<Integer> r = l.rewritten(s);
+      for (int i = 0; i < r.size(); i++) {
+        sb.append(i == 0 ? "" : ",").append(r.get(i));
+      }
+      sb.append(']');
+    }
+    sb.append('}');
     sb.append(", \"strata\": [");
     for (int i = 0; i < l.strata().size(); i++) {
       Lineage.StratumChange c = l.strata().get(i);
@@ -121,6 +131,26 @@ final class VersionJson {
     if (prev == null || !prev.canConvertToLong() || !prev.isIntegralNumber()) {
       throw new SplitException(where + ": " + at + ".previous_records: expected an integer");
     }
+    List<List<Integer>> rewritten = new ArrayList<>();
+    JsonNode rw = node.get("rewritten_chunks");
+    if (rw == null || !rw.isObject()) {
+      throw new SplitException(where + ": " + at + ".rewritten_chunks: expected an object");
+    }
+    for (Split s : Split.values()) {
+      JsonNode a = rw.get(s.jsonName());
+      String path = at + ".rewritten_chunks." + s.jsonName();
+      if (a == null || !a.isArray()) {
+        throw new SplitException(where + ": " + path + ": expected an array");
+      }
+      List<Integer> nums = new ArrayList<>();
+      for (JsonNode x : a) {
+        if (!x.isInt() || x.intValue() < 0) {
+          throw new SplitException(where + ": " + path + ": expected chunk numbers, found " + x);
+        }
+        nums.add(x.intValue());
+      }
+      rewritten.add(nums);
+    }
     return new Lineage(
         text(node, where, at, "previous_digest"),
         prev.longValue(),
@@ -128,7 +158,8 @@ final class VersionJson {
         counts(node, where, at, "added"),
         counts(node, where, at, "removed"),
         counts(node, where, at, "total_off"),
-        strata);
+        strata,
+        rewritten);
   }
 
   private static void object(JsonNode n, String where, String at) {

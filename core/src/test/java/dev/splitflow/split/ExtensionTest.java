@@ -310,6 +310,24 @@ class ExtensionTest {
           after.length,
           kept[s.ordinal()] + res.lineage().added().get(s),
           where + ": kept + added = total in " + s);
+      // A chunk not listed as rewritten holds the same records, in the same order, as before.
+      int size = cfg.chunkSize();
+      List<Integer> rewritten = res.lineage().rewritten(s);
+      int sameChunks = 0;
+      for (int j = 0; (long) j * size < after.length; j++) {
+        int from = j * size;
+        int to = Math.min(after.length, from + size);
+        boolean same = to <= before.length && Math.min(before.length, from + size) == to;
+        for (int q = from; same && q < to; q++) {
+          same = Long.valueOf(after[q]).equals(oldToNew.get(before[q]));
+        }
+        assertEquals(!same, rewritten.contains(j), where + ": " + s + " chunk " + j);
+        sameChunks += same ? 1 : 0;
+      }
+      if (removed[s.ordinal()] == 0) {
+        // Without removals only the last partial chunk and new chunks change.
+        assertTrue(sameChunks >= before.length / size, where + ": " + s + " kept chunks");
+      }
     }
 
     if (cfg.groupBy() == null) {

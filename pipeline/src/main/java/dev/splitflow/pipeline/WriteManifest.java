@@ -32,12 +32,24 @@ final class WriteManifest
   private final String indices;
   private final List<String> expectedChunks;
   private final String runId;
+  private final Set<String> kept;
 
   WriteManifest(String output, String indices, List<String> expectedChunks, String runId) {
+    this(output, indices, expectedChunks, runId, null);
+  }
+
+  /**
+   * @param kept for an extension, the chunks it left as they were (non-null adds the manifest's
+   *     lineage, listing the chunks that are new or changed since the previous version); null
+   *     otherwise
+   */
+  WriteManifest(
+      String output, String indices, List<String> expectedChunks, String runId, Set<String> kept) {
     this.output = output;
     this.indices = indices;
     this.expectedChunks = new ArrayList<>(expectedChunks);
     this.runId = runId;
+    this.kept = kept == null ? null : new TreeSet<>(kept);
   }
 
   @Override
@@ -46,7 +58,9 @@ final class WriteManifest
     // default-value side input each cost the DirectRunner fixed work per chunk and per run.
     return chunks
         .apply("CollectChunks", GroupByKey.create())
-        .apply("WriteManifestFile", ParDo.of(new FinishFn(output, indices, expectedChunks, runId)));
+        .apply(
+            "WriteManifestFile",
+            ParDo.of(new FinishFn(output, indices, expectedChunks, runId, kept)));
   }
 
   /**
@@ -70,17 +84,47 @@ final class WriteManifest
     return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
+  /**
+   * The manifest with {@code lineage}: the previous version's indices digest, the extension's
+   * kept/added/removed record counts, and which chunks are new or changed since the previous
+   * version (from the indices' lineage, so a re-run writes the same manifest).
+   */
+  static String withLineage(String json, JsonNode lineage, Set<String> planned)
+      throws java.io.IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json);
+    com.fasterxml.jackson.databind.node.ObjectNode l = root.putObject("lineage");
+    l.set("previous_indices", lineage.path("previous_digest"));
+    for (String f : List.of("kept", "added", "removed")) {
+      l.set(f + "_records", lineage.path(f));
+    }
+    Set<String> changed = new TreeSet<>();
+    for (String split : List.of("train", "val", "test")) {
+      for (JsonNode n : lineage.path("rewritten_chunks").path(split)) {
+        changed.add(ChunkNames.chunk(split, n.asInt()));
+      }
+    }
+    changed.retainAll(planned);
+    l.put("unchanged_chunks", planned.size() - changed.size());
+    com.fasterxml.jackson.databind.node.ArrayNode list = l.putArray("new_or_changed_chunks");
+    changed.forEach(list::add);
+    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+  }
+
   private static final class FinishFn extends DoFn<KV<String, Iterable<List<ChunkInfo>>>, String> {
     private final String output;
     private final String indices;
     private final List<String> expected;
     private final String runId;
+    private final Set<String> kept;
 
-    FinishFn(String output, String indices, List<String> expected, String runId) {
+    FinishFn(String output, String indices, List<String> expected, String runId, Set<String> kept) {
       this.output = output;
       this.indices = indices;
       this.expected = expected;
       this.runId = runId;
+      this.kept = kept;
     }
 
     @ProcessElement
@@ -129,9 +173,12 @@ final class WriteManifest
               metadata.path("strata"),
               chunks,
               runId);
+      String json = manifest.toJson();
+      if (kept != null) {
+        json = withLineage(json, metadata.path("lineage"), planned);
+      }
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
-      BeamFiles.writeAtomically(
-          target, manifest.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      BeamFiles.writeAtomically(target, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       BeamFiles.deleteTempFolder(output);
       out.output(target.toString());
     }

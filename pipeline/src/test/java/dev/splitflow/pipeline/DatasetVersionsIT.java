@@ -54,6 +54,8 @@ class DatasetVersionsIT {
     split(options(batches, out, 2));
     IndicesFile v1 = indices();
     byte[] v1Bytes = Files.readAllBytes(out.resolve(ChunkNames.INDICES));
+    Map<String, byte[]> v1Files = files(out);
+    Map<String, java.nio.file.attribute.FileTime> v1Times = times(out);
     SyntheticBatch.write(batches.resolve("batch_5.pt"), 120, 30, 256, 50);
     SyntheticBatch.write(batches.resolve("batch_6.pt"), 150, 30, 256, 60);
 
@@ -73,16 +75,60 @@ class DatasetVersionsIT {
     OutputVerifier.Report report = OutputVerifier.verify(new LocalFolder(out), -1);
     assertTrue(report.ok(), report.describe());
 
+    // Only the chunks the lineage lists were written; the others are the same files, untouched.
+    Map<String, byte[]> v2Files = files(out);
+    Map<String, java.nio.file.attribute.FileTime> v2Times = times(out);
+    java.util.Set<String> rewritten = new java.util.TreeSet<>();
+    int keptChunks = 0;
+    for (Split s : Split.values()) {
+      for (int j = 0; j < v2.plan().chunkCount(s); j++) {
+        String name = ChunkNames.chunk(s.jsonName(), j);
+        if (l.rewritten(s).contains(j)) {
+          rewritten.add(name);
+        } else {
+          keptChunks++;
+          assertArrayEquals(v1Files.get(name), v2Files.get(name), name);
+          assertEquals(v1Times.get(name), v2Times.get(name), name + " was not touched");
+        }
+      }
+    }
+    assertTrue(keptChunks > 0 && !rewritten.isEmpty(), keptChunks + " kept, " + rewritten);
+    com.fasterxml.jackson.databind.JsonNode manifest =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(v2Files.get(ChunkNames.MANIFEST))
+            .path("lineage");
+    java.util.Set<String> listed = new java.util.TreeSet<>();
+    manifest.path("new_or_changed_chunks").forEach(n -> listed.add(n.asText()));
+    assertEquals(rewritten, listed);
+    assertEquals(keptChunks, manifest.path("unchanged_chunks").asInt());
+    assertEquals(
+        60,
+        manifest.path("added_records").path("train").asInt()
+            + manifest.path("added_records").path("val").asInt()
+            + manifest.path("added_records").path("test").asInt());
+
     Map<String, byte[]> before = files(out);
     SplitPipeline.SplitRun again = split(options(batches, out, 2, previous()));
     assertFalse(again.indicesComputed(), "a re-run reuses the extension it made");
     Map<String, byte[]> after = files(out);
     assertEquals(before.keySet(), after.keySet());
+    Map<String, java.nio.file.attribute.FileTime> afterTimes = times(out);
     for (String name : before.keySet()) {
-      if (!name.equals(ChunkNames.MANIFEST)) {
-        assertArrayEquals(before.get(name), after.get(name), name);
+      assertArrayEquals(before.get(name), after.get(name), name);
+      if (name.contains("_chunk_")) {
+        assertEquals(v2Times.get(name), afterTimes.get(name), name + " was rewritten by a re-run");
       }
     }
+  }
+
+  private static Map<String, java.nio.file.attribute.FileTime> times(Path dir) throws IOException {
+    Map<String, java.nio.file.attribute.FileTime> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        out.put(p.getFileName().toString(), Files.getLastModifiedTime(p));
+      }
+    }
+    return out;
   }
 
   @Test
