@@ -233,4 +233,30 @@ class DatasetVersionsIT {
         last, v2.plan().placement(120).orElseThrow().split(), "same patient as record 119");
     assertTrue(v2.plan().groups().isPresent());
   }
+
+  @Test
+  void realTorchReadsEveryRecordOfTheFirstVersionInItsSplit() throws Exception {
+    split(options(batches, out, 2));
+    Path v1 = Files.createDirectories(tmp.resolve("v1copy"));
+    for (String name : files(out).keySet()) {
+      Files.copy(out.resolve(name), v1.resolve(name));
+    }
+    SyntheticBatch.write(batches.resolve("batch_5.pt"), 120, 30, 256, 50);
+    SyntheticBatch.write(batches.resolve("batch_6.pt"), 150, 30, 256, 60);
+    split(options(batches, out, 2, previous()));
+
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(out.toString()));
+    for (int i = 1; i <= 6; i++) {
+      args.add(batches.resolve("batch_" + i + ".pt").toString());
+    }
+    dev.splitflow.pt.TorchPython.Result chunks =
+        dev.splitflow.pt.TorchPython.run("split_check.py", args);
+    assertEquals(0, chunks.code(), chunks.output());
+    assertTrue(chunks.output().startsWith("OK 180 records"), chunks.output());
+    dev.splitflow.pt.TorchPython.Result kept =
+        dev.splitflow.pt.TorchPython.run(
+            "version_check.py", java.util.List.of(v1.toString(), out.toString(), "study_id"));
+    assertEquals(0, kept.code(), kept.output());
+    assertTrue(kept.output().startsWith("OK 120 records of version 1 kept"), kept.output());
+  }
 }
