@@ -84,7 +84,7 @@ public final class RecordIds {
       throw new SplitException(
           identity + ": id field '" + field + "' is None; every record needs an id to be tracked");
     }
-    String text = RecordInfos.valueString(v, field, "id", identity);
+    String text = RecordInfos.valueString(v, field, "record id", identity);
     return hash(text);
   }
 
