@@ -29,8 +29,24 @@ final class ControlledRounding {
    * @return counts[s][k]
    */
   static long[][] round(long[] n, BigInteger[] w, long[] totals) {
-    int strata = n.length;
     BigInteger wsum = w[0].add(w[1]).add(w[2]);
+    BigInteger[][] shares = new BigInteger[n.length][K];
+    for (int s = 0; s < n.length; s++) {
+      for (int k = 0; k < K; k++) {
+        shares[s][k] = BigInteger.valueOf(n[s]).multiply(w[k]);
+      }
+    }
+    return round(shares, wsum, totals);
+  }
+
+  /**
+   * The same for any table of non-negative shares {@code num[s][k] / den} whose rows add up to
+   * whole numbers (the extension planner's shares after the previous version's records are fixed).
+   *
+   * @param totals each the floor or ceiling of its column's sum, adding up to the table's sum
+   */
+  static long[][] round(BigInteger[][] num, BigInteger wsum, long[] totals) {
+    int strata = num.length;
     boolean small = wsum.bitLength() <= 62;
     long[] remL = small ? new long[strata * K] : null;
     BigInteger[] remB = small ? null : new BigInteger[strata * K];
@@ -40,9 +56,10 @@ final class ControlledRounding {
     long[] colNeed = totals.clone();
     int cells = 0;
     for (int s = 0; s < strata; s++) {
-      rowNeed[s] = n[s];
+      BigInteger row = num[s][0].add(num[s][1]).add(num[s][2]);
+      rowNeed[s] = row.divide(wsum).longValueExact();
       for (int k = 0; k < K; k++) {
-        BigInteger[] qr = BigInteger.valueOf(n[s]).multiply(w[k]).divideAndRemainder(wsum);
+        BigInteger[] qr = num[s][k].divideAndRemainder(wsum);
         c[s][k] = qr[0].longValueExact();
         rowNeed[s] -= c[s][k];
         colNeed[k] -= c[s][k];

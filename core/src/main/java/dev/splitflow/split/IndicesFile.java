@@ -39,11 +39,88 @@ public final class IndicesFile {
   private final Plan plan;
   private final List<SourceFile> sources;
   private final String rankFunction;
+  private final IdHashes ids;
+  private final Lineage lineage;
 
   private IndicesFile(Plan plan, List<SourceFile> sources, String rankFunction) {
+    this(plan, sources, rankFunction, null, null);
+  }
+
+  private IndicesFile(
+      Plan plan, List<SourceFile> sources, String rankFunction, IdHashes ids, Lineage lineage) {
     this.plan = plan;
     this.sources = List.copyOf(sources);
     this.rankFunction = rankFunction;
+    this.ids = ids;
+    this.lineage = lineage;
+  }
+
+  /**
+   * Keyed hashes of an id field ({@link RecordIds}), one per global index from 0: how the next
+   * dataset version recognises these records.
+   */
+  public record IdHashes(String field, long[] hashes) {
+    public IdHashes {
+      java.util.Objects.requireNonNull(field, "field");
+      hashes = hashes.clone();
+    }
+
+    @Override
+    public long[] hashes() {
+      return hashes.clone();
+    }
+  }
+
+  /** This file with the records' id hashes, by global index (which must run from 0 to N-1). */
+  public IndicesFile withIds(IdHashes ids) {
+    if (ids != null) {
+      long first = sources.isEmpty() ? 0 : sources.get(0).firstIndex();
+      if (first != 0 || ids.hashes.length != plan.recordCount() || !contiguous()) {
+        throw new SplitException(
+            "id hashes need global indices 0.." + (plan.recordCount() - 1) + " without gaps");
+      }
+    }
+    return new IndicesFile(plan, sources, rankFunction, ids, lineage);
+  }
+
+  /** This file with the lineage of an extension ({@code --previousIndices}). */
+  public IndicesFile withLineage(Lineage lineage) {
+    return new IndicesFile(plan, sources, rankFunction, ids, lineage);
+  }
+
+  /** The id hashes, or null when the file was made without an id field. */
+  public IdHashes ids() {
+    return ids;
+  }
+
+  /** The lineage, or null when this is not an extension of a previous version. */
+  public Lineage lineage() {
+    return lineage;
+  }
+
+  /** {@code sha256:<hex>} of an indices file's bytes, as lineage records the previous file. */
+  public static String digest(byte[] bytes) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+      StringBuilder sb = new StringBuilder("sha256:");
+      for (byte b : d) {
+        sb.append(String.format("%02x", b & 0xFF));
+      }
+      return sb.toString();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  private boolean contiguous() {
+    long next = 0;
+    for (SourceFile s : sources) {
+      if (s.firstIndex() != next) {
+        return false;
+      }
+      next += s.records();
+    }
+    return true;
   }
 
   /**
@@ -171,6 +248,12 @@ public final class IndicesFile {
                         + JsonText.number(d.maxStratumOff())
                         + "}")
             .orElse("null"));
+    if (ids != null) {
+      field(sb, "ids", VersionJson.ids(ids));
+    }
+    if (lineage != null) {
+      field(sb, "lineage", VersionJson.lineage(lineage));
+    }
     sb.append("    \"sources\": [");
     for (int i = 0; i < sources.size(); i++) {
       SourceFile s = sources.get(i);
@@ -443,7 +526,21 @@ public final class IndicesFile {
     if (problem != null) {
       throw new SplitException(where + ": " + problem);
     }
-    return new IndicesFile(plan, sources, rankFunction);
+    IndicesFile file = new IndicesFile(plan, sources, rankFunction);
+    JsonNode idsNode = meta.get("ids");
+    if (idsNode != null && !idsNode.isNull()) {
+      IdHashes ids = VersionJson.readIds(idsNode, where, n);
+      try {
+        file = file.withIds(ids);
+      } catch (SplitException e) {
+        throw new SplitException(where + ": metadata.ids: " + e.getMessage());
+      }
+    }
+    JsonNode lineageNode = meta.get("lineage");
+    if (lineageNode != null && !lineageNode.isNull()) {
+      file = file.withLineage(VersionJson.readLineage(lineageNode, where));
+    }
+    return file;
   }
 
   /**

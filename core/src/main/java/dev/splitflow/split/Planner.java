@@ -82,7 +82,7 @@ public final class Planner {
       groupCount =
           (long)
               assignGroups(
-                  recs, cfg.seed(), stratumOf, rank, global, perStratum, w, targets, splitOf);
+                  recs, cfg.seed(), stratumOf, rank, global, perStratum, w, targets, splitOf, null);
     }
 
     // Each split's list: by order hash, ties by global index.
@@ -196,9 +196,11 @@ public final class Planner {
    * g_s of them in stratum s, {@code W (m^2 + 2m d_k) + sum_s g_s (g_s W + 2 D_{s,k})} with {@code
    * d_k = total_k - T_k} and {@code D_{s,k} = c_{s,k} W - n_s w_k}.
    *
+   * @param placed records per stratum and split placed before these groups (an extension's kept
+   *     records), or null for none
    * @return the number of groups
    */
-  private static int assignGroups(
+  static int assignGroups(
       RecordInfo[] recs,
       long seed,
       int[] stratumOf,
@@ -207,7 +209,8 @@ public final class Planner {
       long[] perStratum,
       BigInteger[] w,
       long[] targets,
-      byte[] splitOf) {
+      byte[] splitOf,
+      long[][] placed) {
     int n = recs.length;
     int[] groupOf = new int[n];
     Map<String, Integer> named = new HashMap<>();
@@ -273,9 +276,16 @@ public final class Planner {
     int[] runStratum = new int[n];
     long[] runCount = new long[n];
     GroupCost cost =
-        fitsInLong(w, n) && !forceBigIntegerCosts
+        fitsInLong(w, Math.max(n, Arrays.stream(perStratum).sum())) && !forceBigIntegerCosts
             ? new LongCost(perStratum, w, targets)
             : new BigCost(perStratum, w, targets);
+    if (placed != null) {
+      int[] allStrata = IntStream.range(0, perStratum.length).toArray();
+      for (int k = 0; k < K; k++) {
+        long[] col = column(placed, k);
+        cost.add(k, Arrays.stream(col).sum(), allStrata, col, allStrata.length);
+      }
+    }
     for (int g : byPriority) {
       int runs = 0;
       for (int p = start[g]; p < start[g + 1]; p++) {
@@ -295,6 +305,14 @@ public final class Planner {
       }
     }
     return groups;
+  }
+
+  private static long[] column(long[][] table, int k) {
+    long[] out = new long[table.length];
+    for (int s = 0; s < table.length; s++) {
+      out[s] = table[s][k];
+    }
+    return out;
   }
 
   /** Tests set this to check that both cost implementations choose alike. */
@@ -425,13 +443,13 @@ public final class Planner {
     }
   }
 
-  private static int compareHash(long[] hash, long[] global, int a, int b) {
+  static int compareHash(long[] hash, long[] global, int a, int b) {
     int c = Long.compareUnsigned(hash[a], hash[b]);
     return c != 0 ? c : Long.compare(global[a], global[b]);
   }
 
   /** Hashes every identity; in parallel, as SHA-256 is half the planning time. */
-  private static long[] hashAll(RecordInfo[] recs, String purpose, long seed) {
+  static long[] hashAll(RecordInfo[] recs, String purpose, long seed) {
     long[] out = new long[recs.length];
     int block = 1 << 14;
     IntStream blocks = IntStream.range(0, (recs.length + block - 1) / block);
@@ -446,7 +464,7 @@ public final class Planner {
     return out;
   }
 
-  private static void checkUniqueGlobalIndices(long[] global, RecordInfo[] recs) {
+  static void checkUniqueGlobalIndices(long[] global, RecordInfo[] recs) {
     long[] sorted = global.clone();
     Arrays.sort(sorted);
     for (int i = 1; i < sorted.length; i++) {
@@ -467,7 +485,7 @@ public final class Planner {
    * Equal identities hash alike, so they would be ranked together instead of independently; they
    * mean two batch files share a basename. Found through the rank hashes, without a set of strings.
    */
-  private static void checkUniqueIdentities(long[] rank, RecordInfo[] recs) {
+  static void checkUniqueIdentities(long[] rank, RecordInfo[] recs) {
     long[] sorted = rank.clone();
     Arrays.sort(sorted);
     for (int i = 1; i < sorted.length; i++) {

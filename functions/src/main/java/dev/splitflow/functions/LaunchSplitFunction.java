@@ -340,7 +340,12 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
                 + "; write the missing ones, then the marker again");
       }
       stage = "indices";
-      Indices indices = ensureIndices(s, batches, split);
+      String previousUri = options.previousIndicesUri(layout.uri(s.dataset()), o.uri());
+      String idField = options.idFieldOrNull();
+      Indices indices =
+          previousUri != null || idField != null
+              ? checkVersion(previousUri, idField, split, o.uri())
+              : ensureIndices(s, batches, split);
       v = update(v, v.state().withIndices(indices.what(), now()));
       stage = "launch";
       Map<String, String> params =
@@ -349,6 +354,12 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
                   layout.uri(s.dataset()), layout.uri(s.output()), s.runId(), split));
       if (indices.recompute()) {
         params.put(TemplateParameters.RECOMPUTE_INDICES, "true");
+      }
+      if (previousUri != null) {
+        params.put(TemplateParameters.PREVIOUS_INDICES, previousUri);
+      }
+      if (idField != null) {
+        params.put(TemplateParameters.ID_FIELD, idField);
       }
       LaunchedJob job =
           launcher.launch(new LaunchRequest(s.runId(), s.jobName(), params, Map.of()));
@@ -470,6 +481,51 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
 
   /** What the indices step did, for the run state and the job's parameters. */
   private record Indices(String what, boolean recompute) {}
+
+  /**
+   * A dataset-version run ({@code previousIndices} or {@code idField} in the marker): the pipeline
+   * computes the indices (it alone writes an extension); here only the previous indices are checked
+   * (they exist, parse and were made with this run's settings) so a bad marker fails before a job.
+   */
+  private Indices checkVersion(String previousUri, String idField, SplitConfig split, String where)
+      throws IOException {
+    if (previousUri == null) {
+      return new Indices("left to the pipeline: id field " + idField, true);
+    }
+    String rest = previousUri.substring("gs://".length());
+    int slash = rest.indexOf('/');
+    if (slash <= 0 || slash == rest.length() - 1) {
+      throw new MarkerException(where + ": previousIndices: " + previousUri + " names no object");
+    }
+    BlobId id = BlobId.of(rest.substring(0, slash), rest.substring(slash + 1));
+    Blob blob = Gcs.call(() -> storage.get(id), previousUri);
+    if (blob == null) {
+      throw new MarkerException(
+          where
+              + ": previousIndices: "
+              + previousUri
+              + " does not exist; name the stratification_indices.json of the version to extend");
+    }
+    byte[] bytes =
+        Gcs.call(
+            () ->
+                storage.readAllBytes(BlobId.of(id.getBucket(), id.getName(), blob.getGeneration())),
+            previousUri);
+    IndicesFile previous =
+        IndicesFile.parse(new String(bytes, StandardCharsets.UTF_8), previousUri);
+    List<String> differ = dev.splitflow.split.Extension.settingsDiffer(previous, split, idField);
+    if (!differ.isEmpty()) {
+      throw new MarkerException(
+          where + ": " + dev.splitflow.split.VersionScan.refused(previousUri, differ).getMessage());
+    }
+    return new Indices(
+        "left to the pipeline: extends "
+            + previousUri
+            + " ("
+            + previous.plan().recordCount()
+            + " records)",
+        true);
+  }
 
   private Indices ensureIndices(RunState s, List<IndicesScan.Batch> batches, SplitConfig split)
       throws IOException {

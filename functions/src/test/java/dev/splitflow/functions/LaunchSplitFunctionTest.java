@@ -321,6 +321,7 @@ class LaunchSplitFunctionTest {
         "{\"chunkSize\": 0}|chunkSize: expected an integer between 1 and 1000000, found number 0",
         "{\"expectedBatchCount\": 5}|the marker expects 5 batch files",
         "{\"strataFields\": [\"view_position\", \"view_position\"]}|listed twice",
+        "{\"previousIndices\": \"/etc/x.json\"}|previousIndices: expected a gs:// URI or a path",
       })
   void aBadMarkerEndsInOneFailedSummaryAndNoJob(String content, String expected) throws Exception {
     batches(FOLDER, 3, 10);
@@ -484,5 +485,57 @@ class LaunchSplitFunctionTest {
     assertEquals("a bug", s.reason());
     fn.accept(event);
     assertEquals(RunState.Status.LAUNCHED, state(m).status());
+  }
+
+  // ------------------------------------------------------------ dataset versions (issue 17)
+
+  private JsonNode versionedRun(String content) throws Exception {
+    batches(FOLDER, 2, 10);
+    LaunchSplitFunction fn = function();
+    fn.accept(Events.finalized(marker(MARKER, ""), T0));
+    batches(FOLDER, 3, 10);
+    Blob m = marker(MARKER, content);
+    fn.accept(Events.finalized(m, T0));
+    return dataflow.launches().size() == 2
+        ? dataflow.launches().get(1).body().path("launchParameter").path("parameters")
+        : null;
+  }
+
+  @Test
+  void previousIndicesRelativeToTheDatasetFolderAreCheckedAndPassedToTheJob() throws Exception {
+    JsonNode params = versionedRun("{\"previousIndices\": \"split/stratification_indices.json\"}");
+    assertNotNull(params, "launched");
+    assertEquals(
+        "gs://data/datasets/cxr/split/stratification_indices.json",
+        params.path("previousIndices").asText());
+    assertEquals("true", params.path("recomputeIndices").asText());
+    assertTrue(params.path("idField").isMissingNode());
+  }
+
+  @Test
+  void anIdFieldIsPassedToTheJob() throws Exception {
+    batches(FOLDER, 2, 10);
+    Blob m = marker(MARKER, "{\"idField\": \"study_id\"}");
+    function().accept(Events.finalized(m, T0));
+    JsonNode params = dataflow.launches().get(0).body().path("launchParameter").path("parameters");
+    assertEquals("study_id", params.path("idField").asText());
+    assertTrue(state(m).indices().startsWith("left to the pipeline"), state(m).indices());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"previousIndices\": \"v0/stratification_indices.json\"}|gs://data/datasets/cxr/v0/stratification_indices.json does not exist",
+        "{\"previousIndices\": \"../../../x.json\"}|resolves outside the bucket",
+        "{\"previousIndices\": \"split/stratification_indices.json\", \"trainRatio\": 0.8, \"valRatio\": 0.1, \"testRatio\": 0.1}|ratios: previous indices have 0.7,0.15,0.15, run asks for 0.8,0.1,0.1",
+        "{\"previousIndices\": \"split/stratification_indices.json\", \"idField\": \"study_id\"}|id field: previous indices have none",
+      })
+  void aBadPreviousVersionEndsInOneFailedSummaryAndNoJob(String content, String expected)
+      throws Exception {
+    assertNull(versionedRun(content));
+    JsonNode s = publisher.messages().get(publisher.messages().size() - 1).body();
+    assertEquals("FAILED", s.path("status").asText());
+    assertTrue(s.path("reason").asText().contains(expected), s.path("reason").asText());
   }
 }

@@ -11,6 +11,7 @@ import dev.splitflow.pipeline.SplitPipeline;
 import dev.splitflow.pt.PtException;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.PtJson;
+import dev.splitflow.split.Lineage;
 import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitException;
 import java.io.BufferedWriter;
@@ -74,6 +75,7 @@ public final class SplitflowCli {
         --testRatio=0.15 --seed=42 --chunkSize=50
         --strataFields=view_position,has:clinical_features --groupBy=subject_id
         --indices=PATH --recomputeIndices --workers=N
+        --previousIndices=PATH (extend that dataset version) --idField=FIELD
       """;
 
   private SplitflowCli() {}
@@ -183,6 +185,9 @@ public final class SplitflowCli {
             .as(SplitOptions.class);
     options.setInput(local(options.getInput()));
     options.setOutput(local(options.getOutput()));
+    if (!options.getPreviousIndices().isBlank()) {
+      options.setPreviousIndices(local(options.getPreviousIndices().trim()));
+    }
     options.setRunner(DirectRunner.class);
     DirectOptions direct = options.as(DirectOptions.class);
     direct.setBlockOnRun(false);
@@ -219,6 +224,7 @@ public final class SplitflowCli {
     stdout.printf(
         "indices: %s (%s)%n",
         run.indicesPath(), run.indicesComputed() ? "computed" : "reused, matches the batch files");
+    printLineage(run, stdout);
     if (run.result() == null) {
       for (Split s : Split.values()) {
         stdout.printf("  %-5s %8d records%n", s.jsonName(), run.indices().indices(s).length);
@@ -246,6 +252,25 @@ public final class SplitflowCli {
     stdout.printf(
         "done in %.1f s; manifest: %s%n", (System.nanoTime() - start) / 1e9, run.manifest());
     return OK;
+  }
+
+  /** An extension's kept/added/removed counts, and which batch files lost records. */
+  private static void printLineage(SplitPipeline.SplitRun run, PrintStream stdout) {
+    Lineage l = run.indices().lineage();
+    if (l == null) {
+      return;
+    }
+    stdout.printf(
+        "extends %s: kept %d, added %d, removed %d records%n",
+        l.previousDigest(), l.kept().sum(), l.added().sum(), l.removed().sum());
+    for (Split s : Split.values()) {
+      stdout.printf(
+          "  %-5s kept %8d added %8d removed %8d%n",
+          s.jsonName(), l.kept().get(s), l.added().get(s), l.removed().get(s));
+    }
+    for (String note : run.notes()) {
+      stdout.println("  note: " + note);
+    }
   }
 
   /** Waits for the pipeline, printing chunk progress on long runs. */

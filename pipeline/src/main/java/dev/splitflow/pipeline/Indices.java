@@ -25,13 +25,39 @@ final class Indices {
   static final int REMOTE_SCAN_THREADS = 16;
 
   /** The indices in force for this run, and whether they were computed now. */
-  record Result(IndicesFile indices, String path, boolean computed, String sha256) {}
+  record Result(
+      IndicesFile indices, String path, boolean computed, String sha256, List<String> notes) {
+    Result(IndicesFile indices, String path, boolean computed, String sha256) {
+      this(indices, path, computed, sha256, List.of());
+    }
+  }
+
+  /**
+   * Dataset versions: the indices of the version to extend ({@code --previousIndices}) and the id
+   * field records are known by ({@code --idField}); either may be null.
+   */
+  record Versioning(String previousPath, String idField) {
+    static final Versioning NONE = new Versioning(null, null);
+
+    boolean any() {
+      return previousPath != null || idField != null;
+    }
+  }
 
   /** A batch file found by the input pattern. */
   record Found(String path, String file, long bytes) {}
 
   static Result ensure(List<Found> batches, SplitConfig config, String path, boolean recompute)
       throws IOException {
+    return ensure(batches, config, path, recompute, Versioning.NONE);
+  }
+
+  static Result ensure(
+      List<Found> batches, SplitConfig config, String path, boolean recompute, Versioning v)
+      throws IOException {
+    if (v.any()) {
+      return Versions.ensure(batches, config, path, recompute, v);
+    }
     ResourceId file = BeamFiles.resolveFile(path);
     Optional<String> existing = BeamFiles.readText(file);
     if (existing.isPresent()) {
@@ -85,7 +111,7 @@ final class Indices {
   }
 
   /** Beam's match results carry no Cloud Storage generation, so none is compared here. */
-  private static List<IndicesScan.Batch> scanInput(List<Found> batches) {
+  static List<IndicesScan.Batch> scanInput(List<Found> batches) {
     return batches.stream()
         .map(b -> new IndicesScan.Batch(b.path(), b.file(), b.bytes(), null))
         .toList();

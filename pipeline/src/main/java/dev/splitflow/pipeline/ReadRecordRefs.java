@@ -34,6 +34,7 @@ final class ReadRecordRefs
   private final String indices;
   private final int chunksPerGroup;
   private final int maxBuffered;
+  private final java.util.Set<String> skipChunks;
 
   /**
    * @param indices the indices file, read by each worker (it is not shipped in the job graph)
@@ -44,15 +45,28 @@ final class ReadRecordRefs
   }
 
   ReadRecordRefs(String indices, int chunksPerGroup, int maxBuffered) {
+    this(indices, chunksPerGroup, maxBuffered, null);
+  }
+
+  /** As above, leaving out records of the chunks in {@code skipChunks} (null: none). */
+  ReadRecordRefs(String indices, int chunksPerGroup, java.util.Set<String> skipChunks) {
+    this(indices, chunksPerGroup, MAX_BUFFERED, skipChunks);
+  }
+
+  ReadRecordRefs(
+      String indices, int chunksPerGroup, int maxBuffered, java.util.Set<String> skipChunks) {
     this.indices = indices;
     this.chunksPerGroup = chunksPerGroup;
     this.maxBuffered = maxBuffered;
+    this.skipChunks = skipChunks == null ? null : new java.util.TreeSet<>(skipChunks);
   }
 
   @Override
   public PCollection<KV<String, RecordRefs>> expand(PCollection<BatchSpec> batches) {
     return batches
-        .apply("EncodeRecords", ParDo.of(new EncodeFn(indices, chunksPerGroup, maxBuffered)))
+        .apply(
+            "EncodeRecords",
+            ParDo.of(new EncodeFn(indices, chunksPerGroup, maxBuffered, skipChunks)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ElementCoders.RecordRefsCoder.of()));
   }
 
@@ -60,15 +74,18 @@ final class ReadRecordRefs
     private final String indices;
     private final int chunksPerGroup;
     private final int maxBuffered;
+    private final java.util.Set<String> skipChunks;
     private transient ChunkPlan plan;
     private transient RecordCodec.Writer writer;
     private final Counter records = Metrics.counter(SplitPipeline.METRICS, "records_read");
     private final Counter batches = Metrics.counter(SplitPipeline.METRICS, "batches_read");
 
-    EncodeFn(String indices, int chunksPerGroup, int maxBuffered) {
+    EncodeFn(
+        String indices, int chunksPerGroup, int maxBuffered, java.util.Set<String> skipChunks) {
       this.indices = indices;
       this.chunksPerGroup = chunksPerGroup;
       this.maxBuffered = maxBuffered;
+      this.skipChunks = skipChunks;
     }
 
     @Setup
@@ -93,6 +110,9 @@ final class ReadRecordRefs
                     throw changedSince(batch, "more than " + batch.records());
                   }
                   long global = batch.firstIndex() + i;
+                  if (skipChunks != null && skipChunks.contains(plan.slot(global).chunkName())) {
+                    return; // its chunk is kept as it is
+                  }
                   byGroup
                       .computeIfAbsent(
                           plan.slot(global).group(), g -> new RecordRefs.Builder(batch.path()))

@@ -96,6 +96,22 @@ public interface SplitOptions extends PipelineOptions {
   void setComputeIndicesOnly(Boolean value);
 
   @Description(
+      "Indices file of the dataset version to extend (local path or gs:// URI): every record it"
+          + " lists keeps its split and place, new records are added. Empty for a fresh split.")
+  @Default.String("")
+  String getPreviousIndices();
+
+  void setPreviousIndices(String value);
+
+  @Description(
+      "Record field that identifies a record across dataset versions (e.g. dicom_id); the indices"
+          + " store only keyed hashes of it. Empty to know records by batch file and position.")
+  @Default.String("")
+  String getIdField();
+
+  void setIdField(String value);
+
+  @Description(
       "Run id of the launch function's run, written to the manifest as run_id so the verifier can"
           + " tie the output to the run. Empty for runs started by hand.")
   @Default.String("")

@@ -1,5 +1,6 @@
 package dev.splitflow.pipeline;
 
+import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.split.BatchOrder;
 import dev.splitflow.split.IndicesFile;
@@ -17,14 +18,20 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * The split: batch files in, stratified chunk files, indices and manifest out. {@link #main} parses
@@ -61,7 +68,8 @@ public final class SplitPipeline {
       List<String> chunks,
       String manifest,
       PipelineResult result,
-      String indicesSha256) {}
+      String indicesSha256,
+      List<String> notes) {}
 
   /** Ensures the indices, then starts the pipeline unless only indices were asked for. */
   public static SplitRun run(SplitOptions options) throws IOException {
@@ -108,7 +116,8 @@ public final class SplitPipeline {
           () -> "removed " + stale + " temporary files an interrupted run left in " + output);
     }
     Indices.Result indices =
-        Indices.ensure(batches, config, indicesPath, options.getRecomputeIndices());
+        Indices.ensure(
+            batches, config, indicesPath, options.getRecomputeIndices(), versioning(options));
     LOG.info(
         () ->
             (indices.computed() ? "computed " : "reused ")
@@ -126,8 +135,11 @@ public final class SplitPipeline {
           plan.chunkNames(),
           manifest,
           null,
-          indices.sha256());
+          indices.sha256(),
+          indices.notes());
     }
+    // An extension keeps the chunks whose records did not change; read before the manifest goes.
+    Map<String, ChunkInfo> reused = ChunkReuse.find(indices.indices(), indicesPath, output);
     // A manifest left by an earlier run would vouch for an output this run is rewriting.
     BeamFiles.delete(List.of(BeamFiles.resolveFile(manifest)));
 
@@ -141,7 +153,8 @@ public final class SplitPipeline {
         plan.chunkNames(),
         ChunkPlan.chunksPerGroup(plan.chunkNames().size(), localWorkers(options)),
         blankToNull(options.getRunId()),
-        claim);
+        claim,
+        reused == null ? null : new ReusedChunks(plan, reused));
     PipelineResult started = p.run();
     // Whoever waits on a local run sees its claim released when it fails; a Dataflow job's
     // result stays the runner's own (a failed job's claim is stale, docs/operations.md).
@@ -157,7 +170,8 @@ public final class SplitPipeline {
         plan.chunkNames(),
         manifest,
         result,
-        indices.sha256());
+        indices.sha256(),
+        indices.notes());
   }
 
   /** Whether this run only writes a classic Dataflow template (--templateLocation). */
@@ -234,16 +248,71 @@ public final class SplitPipeline {
       int chunksPerGroup,
       String runId,
       OutputClaim claim) {
+    build(p, batches, spread, output, indicesPath, chunks, chunksPerGroup, runId, claim, null);
+  }
+
+  /**
+   * Chunk files an extension leaves as they are, and the batch files none of whose records go
+   * anywhere else (those are not opened).
+   */
+  record ReusedChunks(Map<String, ChunkInfo> chunks, ChunkPlan plan) {
+    ReusedChunks(ChunkPlan plan, Map<String, ChunkInfo> chunks) {
+      this(chunks, plan);
+    }
+
+    boolean needed(BatchSpec b) {
+      for (long g = b.firstIndex(); g < b.firstIndex() + b.records(); g++) {
+        if (!chunks.containsKey(plan.slot(g).chunkName())) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** As above; with {@code reused}, only the other chunks are written (null: every chunk). */
+  static void build(
+      Pipeline p,
+      List<BatchSpec> batches,
+      boolean spread,
+      String output,
+      String indicesPath,
+      List<String> chunks,
+      int chunksPerGroup,
+      String runId,
+      OutputClaim claim,
+      ReusedChunks reused) {
+    List<BatchSpec> read =
+        reused == null ? batches : batches.stream().filter(reused::needed).toList();
     PCollection<BatchSpec> specs =
-        p.apply("ListBatches", Create.of(batches).withCoder(ElementCoders.BatchSpecCoder.of()));
+        p.apply("ListBatches", Create.of(read).withCoder(ElementCoders.BatchSpecCoder.of()));
     if (spread) {
       specs = specs.apply("SpreadBatches", Reshuffle.viaRandomKey());
     }
-    specs
-        .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath, chunksPerGroup))
-        .apply("GroupByChunkGroup", GroupByKey.create())
-        .apply("WriteChunks", new WriteChunks(output, indicesPath, chunksPerGroup))
-        .apply("WriteManifest", new WriteManifest(output, indicesPath, chunks, runId, claim));
+    java.util.Set<String> skip =
+        reused == null ? null : new java.util.TreeSet<>(reused.chunks().keySet());
+    PCollection<KV<String, List<ChunkInfo>>> written =
+        specs
+            .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath, chunksPerGroup, skip))
+            .apply("GroupByChunkGroup", GroupByKey.create())
+            .apply("WriteChunks", new WriteChunks(output, indicesPath, chunksPerGroup));
+    if (reused != null) {
+      // Always one element, so the manifest is written even when no chunk changed.
+      PCollection<KV<String, List<ChunkInfo>>> kept =
+          p.apply(
+              "KeptChunks",
+              Create.of(KV.of(output, (List<ChunkInfo>) new ArrayList<>(reused.chunks().values())))
+                  .withCoder(
+                      KvCoder.of(
+                          StringUtf8Coder.of(), ListCoder.of(ElementCoders.ChunkInfoCoder.of()))));
+      written = PCollectionList.of(written).and(kept).apply("AllChunks", Flatten.pCollections());
+    }
+    written.apply(
+        "WriteManifest", new WriteManifest(output, indicesPath, chunks, runId, claim, skip));
+  }
+
+  static Indices.Versioning versioning(SplitOptions o) {
+    return new Indices.Versioning(blankToNull(o.getPreviousIndices()), blankToNull(o.getIdField()));
   }
 
   private static String blankToNull(String s) {

@@ -34,19 +34,29 @@ final class WriteManifest
   private final List<String> expectedChunks;
   private final String runId;
   private final OutputClaim claim;
+  private final Set<String> kept;
 
   /**
    * @param claim the run's claim on the output folder: the manifest is written only while the run
    *     still holds it, and the claim is released once the manifest is there (null: no claim, for
    *     tests of the graph alone)
+   * @param kept for an extension, the chunks it left as they were (non-null adds the manifest's
+   *     lineage, listing the chunks that are new or changed since the previous version); null
+   *     otherwise
    */
   WriteManifest(
-      String output, String indices, List<String> expectedChunks, String runId, OutputClaim claim) {
+      String output,
+      String indices,
+      List<String> expectedChunks,
+      String runId,
+      OutputClaim claim,
+      Set<String> kept) {
     this.output = output;
     this.indices = indices;
     this.expectedChunks = new ArrayList<>(expectedChunks);
     this.runId = runId;
     this.claim = claim;
+    this.kept = kept == null ? null : new TreeSet<>(kept);
   }
 
   @Override
@@ -57,7 +67,7 @@ final class WriteManifest
         .apply("CollectChunks", GroupByKey.create())
         .apply(
             "WriteManifestFile",
-            ParDo.of(new FinishFn(output, indices, expectedChunks, runId, claim)));
+            ParDo.of(new FinishFn(output, indices, expectedChunks, runId, claim, kept)));
   }
 
   /**
@@ -81,20 +91,55 @@ final class WriteManifest
     return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
+  /**
+   * The manifest with {@code lineage}: the previous version's indices digest, the extension's
+   * kept/added/removed record counts, and which chunks are new or changed since the previous
+   * version (from the indices' lineage, so a re-run writes the same manifest).
+   */
+  static String withLineage(String json, JsonNode lineage, Set<String> planned)
+      throws java.io.IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json);
+    com.fasterxml.jackson.databind.node.ObjectNode l = root.putObject("lineage");
+    l.set("previous_indices", lineage.path("previous_digest"));
+    for (String f : List.of("kept", "added", "removed")) {
+      l.set(f + "_records", lineage.path(f));
+    }
+    Set<String> changed = new TreeSet<>();
+    for (String split : List.of("train", "val", "test")) {
+      for (JsonNode n : lineage.path("rewritten_chunks").path(split)) {
+        changed.add(ChunkNames.chunk(split, n.asInt()));
+      }
+    }
+    changed.retainAll(planned);
+    l.put("unchanged_chunks", planned.size() - changed.size());
+    com.fasterxml.jackson.databind.node.ArrayNode list = l.putArray("new_or_changed_chunks");
+    changed.forEach(list::add);
+    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+  }
+
   private static final class FinishFn extends DoFn<KV<String, Iterable<List<ChunkInfo>>>, String> {
     private final String output;
     private final String indices;
     private final List<String> expected;
     private final String runId;
     private final OutputClaim claim;
+    private final Set<String> kept;
 
     FinishFn(
-        String output, String indices, List<String> expected, String runId, OutputClaim claim) {
+        String output,
+        String indices,
+        List<String> expected,
+        String runId,
+        OutputClaim claim,
+        Set<String> kept) {
       this.output = output;
       this.indices = indices;
       this.expected = expected;
       this.runId = runId;
       this.claim = claim;
+      this.kept = kept;
     }
 
     @ProcessElement
@@ -154,9 +199,12 @@ final class WriteManifest
               metadata.path("strata"),
               chunks,
               runId);
+      String json = manifest.toJson();
+      if (kept != null) {
+        json = withLineage(json, metadata.path("lineage"), planned);
+      }
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
-      BeamFiles.writeAtomically(
-          target, manifest.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      BeamFiles.writeAtomically(target, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       BeamFiles.deleteTempFolder(output);
       if (claim != null) {
         claim.release(options);

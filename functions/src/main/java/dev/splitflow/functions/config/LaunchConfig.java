@@ -123,6 +123,9 @@ public record LaunchConfig(
         if (defaults.expectedBatchCount() != null) {
           e.problems().add(DEFAULT_OPTIONS + ": expectedBatchCount belongs in a marker, not here");
         }
+        if (defaults.previousIndices() != null) {
+          e.problems().add(DEFAULT_OPTIONS + ": previousIndices belongs in a marker, not here");
+        }
       } catch (MarkerException ex) {
         e.problems().add(ex.getMessage());
       }

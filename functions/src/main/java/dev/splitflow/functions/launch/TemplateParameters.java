@@ -16,6 +16,8 @@ public final class TemplateParameters {
   public static final String OUTPUT = "output";
   public static final String RUN_ID = "runId";
   public static final String RECOMPUTE_INDICES = "recomputeIndices";
+  public static final String PREVIOUS_INDICES = "previousIndices";
+  public static final String ID_FIELD = "idField";
 
   /** Every parameter name the launcher may pass. */
   public static final List<String> NAMES =
@@ -24,6 +26,8 @@ public final class TemplateParameters {
           OUTPUT,
           RUN_ID,
           RECOMPUTE_INDICES,
+          PREVIOUS_INDICES,
+          ID_FIELD,
           "trainRatio",
           "valRatio",
           "testRatio",

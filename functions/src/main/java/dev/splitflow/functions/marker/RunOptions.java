@@ -27,10 +27,12 @@ public record RunOptions(
     Integer chunkSize,
     List<String> strataFields,
     String groupBy,
-    Integer expectedBatchCount) {
+    Integer expectedBatchCount,
+    String previousIndices,
+    String idField) {
 
   public static final RunOptions NONE =
-      new RunOptions(null, null, null, null, null, null, null, null);
+      new RunOptions(null, null, null, null, null, null, null, null, null, null);
 
   /** Every key a marker may hold. */
   public static final List<String> KEYS =
@@ -42,7 +44,9 @@ public record RunOptions(
           "chunkSize",
           "strataFields",
           "groupBy",
-          "expectedBatchCount");
+          "expectedBatchCount",
+          "previousIndices",
+          "idField");
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -104,7 +108,9 @@ public record RunOptions(
             f.intOrNull("chunkSize", 1, 1_000_000),
             f.strings("strataFields"),
             f.groupBy("groupBy"),
-            f.intOrNull("expectedBatchCount", 1, 1_000_000));
+            f.intOrNull("expectedBatchCount", 1, 1_000_000),
+            f.path("previousIndices"),
+            f.groupBy("idField"));
     boolean anyRatio = o.trainRatio != null || o.valRatio != null || o.testRatio != null;
     boolean allRatios = o.trainRatio != null && o.valRatio != null && o.testRatio != null;
     if (anyRatio && !allRatios) {
@@ -130,7 +136,9 @@ public record RunOptions(
         chunkSize != null ? chunkSize : base.chunkSize,
         strataFields != null ? strataFields : base.strataFields,
         groupBy != null ? groupBy : base.groupBy,
-        expectedBatchCount != null ? expectedBatchCount : base.expectedBatchCount);
+        expectedBatchCount != null ? expectedBatchCount : base.expectedBatchCount,
+        previousIndices != null ? previousIndices : base.previousIndices,
+        idField != null ? idField : base.idField);
   }
 
   /** The planner's configuration, built-in defaults where unset. */
@@ -240,6 +248,25 @@ public record RunOptions(
       return text(key);
     }
 
+    /**
+     * A path to an indices file: a gs:// URI, or a path relative to the dataset folder. Other
+     * schemes and absolute paths are refused: the function reads only Cloud Storage.
+     */
+    String path(String key) {
+      JsonNode v = get(key);
+      if (v == null) {
+        return null;
+      }
+      if (!v.isTextual() || v.asText().isBlank()) {
+        throw bad(key, "a gs:// URI or a path relative to the dataset folder");
+      }
+      String p = v.asText().trim();
+      if ((p.contains("://") && !p.startsWith("gs://")) || p.startsWith("/")) {
+        throw bad(key, "a gs:// URI or a path relative to the dataset folder");
+      }
+      return p;
+    }
+
     String text(String key) {
       JsonNode v = get(key);
       if (v == null) {
@@ -282,5 +309,43 @@ public record RunOptions(
 
   public RunOptions {
     strataFields = strataFields == null ? null : List.copyOf(strataFields);
+  }
+
+  /** The id field, or null for none (a marker's {@code ""} turns off a deployment's default). */
+  public String idFieldOrNull() {
+    return idField == null || idField.isEmpty() ? null : idField;
+  }
+
+  /**
+   * {@link #previousIndices} as a gs:// URI: as given when it is one, else resolved against the
+   * dataset folder ({@code v1/stratification_indices.json}, {@code ../out/...}).
+   *
+   * @throws MarkerException if a relative path climbs out of the bucket
+   */
+  public String previousIndicesUri(String datasetFolderUri, String where) {
+    if (previousIndices == null) {
+      return null;
+    }
+    if (previousIndices.startsWith("gs://")) {
+      return previousIndices;
+    }
+    java.net.URI base = java.net.URI.create(datasetFolderUri);
+    java.net.URI resolved;
+    try {
+      resolved = base.resolve(new java.net.URI(null, null, previousIndices, null));
+    } catch (java.net.URISyntaxException e) {
+      throw new MarkerException(where + ": previousIndices: not a path: " + previousIndices);
+    }
+    String path = resolved.getPath();
+    if (path == null || path.startsWith("/..") || !path.startsWith("/") || path.endsWith("/")) {
+      throw new MarkerException(
+          where
+              + ": previousIndices: "
+              + previousIndices
+              + " resolves outside the bucket or to a folder; give the indices file, relative to "
+              + datasetFolderUri
+              + " or as a gs:// URI");
+    }
+    return "gs://" + base.getAuthority() + path;
   }
 }

@@ -363,8 +363,35 @@ class RunOptionsTest {
             "chunkSize",
             "strataFields",
             "groupBy",
-            "expectedBatchCount"),
+            "expectedBatchCount",
+            "previousIndices",
+            "idField"),
         RunOptions.KEYS);
+  }
+
+  @Test
+  void previousIndicesResolveAgainstTheDatasetFolder() {
+    String ds = "gs://data/datasets/cxr/";
+    RunOptions rel =
+        RunOptions.parse("{\"previousIndices\": \"split/stratification_indices.json\"}", "m");
+    assertEquals(
+        "gs://data/datasets/cxr/split/stratification_indices.json",
+        rel.previousIndicesUri(ds, "m"));
+    RunOptions up =
+        RunOptions.parse("{\"previousIndices\": \"../v1/stratification_indices.json\"}", "m");
+    assertEquals(
+        "gs://data/datasets/v1/stratification_indices.json", up.previousIndicesUri(ds, "m"));
+    RunOptions abs = RunOptions.parse("{\"previousIndices\": \"gs://other/v1/i.json\"}", "m");
+    assertEquals("gs://other/v1/i.json", abs.previousIndicesUri(ds, "m"));
+    assertEquals(null, RunOptions.NONE.previousIndicesUri(ds, "m"));
+    RunOptions out = RunOptions.parse("{\"previousIndices\": \"../../../x.json\"}", "m");
+    MarkerException e = assertThrows(MarkerException.class, () -> out.previousIndicesUri(ds, "m"));
+    assertTrue(e.getMessage().contains("resolves outside the bucket"), e.getMessage());
+    rejected("{\"previousIndices\": \"s3://b/i.json\"}", "previousIndices: expected a gs:// URI");
+    rejected("{\"previousIndices\": 3}", "previousIndices: expected a gs:// URI");
+    RunOptions id = RunOptions.parse("{\"idField\": \"dicom_id\"}", "m");
+    assertEquals("dicom_id", id.idFieldOrNull());
+    assertEquals(null, RunOptions.parse("{\"idField\": \"\"}", "m").idFieldOrNull());
   }
 
   @Test
