@@ -183,9 +183,6 @@ final class Multipart {
           break;
         }
         buf[off + i++] = (byte) b;
-        if (in.available() == 0 && i > 0) {
-          break;
-        }
       }
       return i == 0 && done ? -1 : i;
     }
