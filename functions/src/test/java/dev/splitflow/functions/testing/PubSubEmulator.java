@@ -355,7 +355,7 @@ public final class PubSubEmulator implements BeforeAllCallback, AfterAllCallback
   }
 
   /** The gcloud to run; skips (or in CI fails) the test when it or the emulator is missing. */
-  private static Path requireEmulator() throws IOException, InterruptedException {
+  public static Path requireEmulator() throws IOException, InterruptedException {
     Optional<Path> gcloud = onPath("gcloud");
     if (gcloud.isEmpty()) {
       unavailable("gcloud is not on PATH (install the Google Cloud CLI)");
