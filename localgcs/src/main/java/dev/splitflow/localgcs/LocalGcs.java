@@ -310,7 +310,7 @@ public final class LocalGcs implements AutoCloseable {
     }
   }
 
-  private static void write(HttpExchange ex, Req r, Resp resp) throws IOException {
+  private void write(HttpExchange ex, Req r, Resp resp) throws IOException {
     resp.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
     long len = resp.bodyLength();
     boolean noBody =
@@ -333,18 +333,23 @@ public final class LocalGcs implements AutoCloseable {
       ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
       long pos = resp.offset;
       long left = limit;
-      while (left > 0) {
-        buf.clear();
-        buf.limit((int) Math.min(buf.capacity(), left));
-        int n = ch.read(buf, pos);
-        if (n < 0) {
-          break;
+      try {
+        while (left > 0) {
+          buf.clear();
+          buf.limit((int) Math.min(buf.capacity(), left));
+          int n = ch.read(buf, pos);
+          if (n < 0) {
+            break;
+          }
+          out.write(buf.array(), 0, n);
+          pos += n;
+          left -= n;
         }
-        out.write(buf.array(), 0, n);
-        pos += n;
-        left -= n;
+        out.flush();
+      } finally {
+        // What the client took before it closed the connection, if it stopped early.
+        stats.count("media:sent", 0, pos - resp.offset);
       }
-      out.flush();
       if (resp.dropAfter >= 0 && resp.dropAfter < resp.length) {
         // Injected: the connection dies mid-body. Closing the exchange short of its declared
         // length makes the JDK server drop the connection.

@@ -176,7 +176,8 @@ final class ObjectsApi {
     if (a != null && a.dropAfterBytes() >= 0) {
       resp.dropAfter = a.dropAfterBytes();
     }
-    stats.count("media", 0, length);
+    // Bytes are counted as they are sent (LocalGcs.write): a client may stop reading early.
+    stats.count("media", 0, 0);
     return resp;
   }
 
