@@ -125,10 +125,21 @@ public final class LocalLauncher implements SplitLauncher {
     } finally {
       active.remove(r.jobName());
     }
-    try {
-      postStatus(r, jobId, state);
-    } catch (Exception e) {
-      System.err.println("local launcher: could not post the status of " + jobId + ": " + e);
+    // Eventarc retries a failed delivery; so does this, a few times.
+    for (int attempt = 1; attempt <= 5; attempt++) {
+      try {
+        postStatus(r, jobId, state);
+        return;
+      } catch (Exception e) {
+        System.err.println(
+            "local launcher: posting the status of " + jobId + " (attempt " + attempt + "): " + e);
+        try {
+          Thread.sleep(1000L * attempt);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
