@@ -160,6 +160,12 @@ public final class Notifications implements AutoCloseable {
     return configs.stream().filter(c -> c.bucket().equals(bucket)).toList();
   }
 
+  /** Removes every config of a bucket (a restarted local-cloud sets its own again). */
+  public synchronized void clear(String bucket) throws IOException {
+    configs.removeIf(c -> c.bucket().equals(bucket));
+    save();
+  }
+
   synchronized boolean remove(String bucket, String id) throws IOException {
     boolean removed = configs.removeIf(c -> c.bucket().equals(bucket) && c.id().equals(id));
     save();

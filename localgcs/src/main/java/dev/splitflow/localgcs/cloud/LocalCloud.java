@@ -11,9 +11,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -51,6 +54,8 @@ public final class LocalCloud implements AutoCloseable {
   private String pubsubHost;
   private Thread printer;
   private volatile boolean closed;
+  private FileChannel lockChannel;
+  private FileLock lock;
 
   private LocalCloud(Settings settings) {
     this.settings = settings;
@@ -99,6 +104,17 @@ public final class LocalCloud implements AutoCloseable {
   private void startAll() throws IOException, InterruptedException {
     Path dir = settings.dir();
     Files.createDirectories(dir.resolve("logs"));
+    lockChannel =
+        FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    lock = lockChannel.tryLock();
+    if (lock == null) {
+      lockChannel.close();
+      lockChannel = null;
+      throw new IOException(
+          "another local-cloud is running with --dir "
+              + dir
+              + "; stop it first, or give this one another --dir");
+    }
     Files.deleteIfExists(envFile());
     for (Path jar :
         List.of(settings.functionsJar(), settings.invokerJar(), settings.pipelineJar())) {
@@ -117,6 +133,8 @@ public final class LocalCloud implements AutoCloseable {
 
     gcs = LocalGcs.start(dir.resolve("storage"), "127.0.0.1", 0, pubsubHost);
     gcs.createBucket(settings.bucket());
+    // The folder outlives a run; its notification configs name topics of an emulator that is gone.
+    gcs.notifications().clear(settings.bucket());
     try {
       // As triggers.tf: markers and manifests to their topics. Terraform narrows each to one
       // dataset folder; locally any folder under the datasets prefix works, and the functions
@@ -361,6 +379,9 @@ public final class LocalCloud implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (lockChannel == null) {
+      return; // another instance owns the folder and its env file
+    }
     try {
       Files.deleteIfExists(envFile());
     } catch (IOException ignored) {
@@ -377,6 +398,11 @@ public final class LocalCloud implements AutoCloseable {
     }
     if (emulator != null) {
       stopTree(emulator);
+    }
+    try {
+      lockChannel.close(); // releases the lock
+    } catch (IOException ignored) {
+      // The OS releases it when this process ends anyway.
     }
   }
 
