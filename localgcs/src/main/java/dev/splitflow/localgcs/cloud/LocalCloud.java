@@ -106,7 +106,11 @@ public final class LocalCloud implements AutoCloseable {
     Files.createDirectories(dir.resolve("logs"));
     lockChannel =
         FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    lock = lockChannel.tryLock();
+    try {
+      lock = lockChannel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException heldHere) {
+      lock = null; // this JVM runs the other one
+    }
     if (lock == null) {
       lockChannel.close();
       lockChannel = null;
