@@ -101,7 +101,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
         storage,
         config.launcher() == LaunchConfig.Launcher.DATAFLOW
             ? DataflowLauncher.create(config.dataflow())
-            : new LocalLauncher(storage, config.local()),
+            : new LocalLauncher(config.local()),
         PubSubSummaryPublisher.create(config.summaryTopic(), env),
         Clock.systemUTC(),
         DUPLICATE_WAIT);

@@ -6,183 +6,108 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.functions.CloudEventsFunction;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.cloud.NoCredentials;
 import com.google.cloud.functions.invoker.runner.Invoker;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
-import com.google.pubsub.v1.PubsubMessage;
-import com.sun.net.httpserver.HttpServer;
+import com.google.cloud.storage.StorageOptions;
 import dev.splitflow.demo.SyntheticBatch;
-import dev.splitflow.functions.config.LaunchConfig;
-import dev.splitflow.functions.config.VerifyConfig;
-import dev.splitflow.functions.launch.LocalLauncher;
-import dev.splitflow.functions.launch.SplitLauncher;
-import dev.splitflow.functions.summary.PubSubSummaryPublisher;
-import dev.splitflow.functions.testing.InMemoryGcs;
 import dev.splitflow.functions.testing.Pipeline;
 import dev.splitflow.functions.testing.PubSubEmulator;
-import io.cloudevents.CloudEvent;
+import dev.splitflow.localgcs.Faults;
+import dev.splitflow.localgcs.cloud.LocalCloud;
+import dev.splitflow.localgcs.cloud.PubSubRest;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole flow, locally: both functions in the Functions Framework invoker (real HTTP
- * CloudEvents), Cloud Storage in memory, the pipeline's jar run by the local launcher in place of
- * Dataflow, and summaries read back from the real Pub/Sub emulator.
+ * The whole flow as {@code ./splitflow local-cloud} runs it, driven over HTTP: the Pub/Sub
+ * emulator, the local Cloud Storage service with the bucket notifications Terraform configures,
+ * both functions from the shaded functions jar in the Functions Framework invoker (configured only
+ * by environment variables), and the local launcher running the pipeline on {@code gs://} paths.
+ * Runs start from objects written with the real Cloud Storage client; summaries are read from the
+ * summary topic.
  */
 class EndToEndIT {
-  static final String PROJECT = "splitflow-e2e";
-  static final String TOPIC = "summaries";
-  static final String BUCKET = "data";
   static final ObjectMapper JSON = new ObjectMapper();
+  static final String BUCKET = "data";
 
-  @RegisterExtension static final PubSubEmulator PUBSUB = new PubSubEmulator();
   @TempDir static Path work;
-
-  /**
-   * The invoker instantiates targets by class name; these hand over to the functions under test.
-   */
-  public static final class LaunchTarget implements CloudEventsFunction {
-    static volatile CloudEventsFunction delegate;
-
-    @Override
-    public void accept(CloudEvent event) throws Exception {
-      delegate.accept(event);
-    }
-  }
-
-  public static final class VerifyTarget implements CloudEventsFunction {
-    static volatile CloudEventsFunction delegate;
-
-    @Override
-    public void accept(CloudEvent event) throws Exception {
-      delegate.accept(event);
-    }
-  }
-
-  static Invoker launchInvoker;
-  static Invoker verifyInvoker;
-  static int launchPort;
-  static int verifyPort;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  private Storage storage;
-  private final AtomicInteger launches = new AtomicInteger();
+  static LocalCloud cloud;
+  static Storage storage;
   private String subscription;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @BeforeAll
-  static void startFunctions() throws Exception {
-    PUBSUB.createTopic(PROJECT, TOPIC);
-    launchPort = freePort();
-    verifyPort = freePort();
-    ClassLoader cl = EndToEndIT.class.getClassLoader();
-    launchInvoker = new Invoker(launchPort, LaunchTarget.class.getName(), "cloudevent", cl);
-    verifyInvoker = new Invoker(verifyPort, VerifyTarget.class.getName(), "cloudevent", cl);
-    launchInvoker.startTestServer();
-    verifyInvoker.startTestServer();
+  static void startTheStack() throws Exception {
+    PubSubEmulator.requireEmulator();
+    cloud =
+        LocalCloud.start(
+            new LocalCloud.Settings(
+                work.resolve("cloud"),
+                functionsJar(),
+                Path.of(Invoker.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+                Pipeline.jar(),
+                "splitflow-e2e",
+                BUCKET,
+                "datasets/",
+                Map.of("SPLITFLOW_SAMPLE_CHUNKS", "2")));
+    storage =
+        StorageOptions.newBuilder()
+            .setHost(cloud.storage().url())
+            .setProjectId("splitflow-e2e")
+            .setCredentials(NoCredentials.getInstance())
+            .build()
+            .getService();
   }
 
   @AfterAll
-  static void stopFunctions() throws Exception {
-    launchInvoker.stopServer();
-    verifyInvoker.stopServer();
+  static void stopTheStack() throws Exception {
+    if (storage != null) {
+      storage.close();
+    }
+    if (cloud != null) {
+      cloud.close();
+    }
   }
 
-  private Map<String, String> env(String eventsUrl) throws IOException {
-    Map<String, String> env = new HashMap<>(PUBSUB.env());
-    env.put(LaunchConfig.PROJECT, PROJECT);
-    env.put(LaunchConfig.REGION, "local");
-    env.put(LaunchConfig.BUCKET, BUCKET);
-    env.put(LaunchConfig.DATASETS_PREFIX, "datasets/");
-    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/" + PROJECT + "/topics/" + TOPIC);
-    env.put(LaunchConfig.LAUNCHER, "local");
-    env.put(LaunchConfig.LOCAL_PIPELINE_JAR, Pipeline.jar().toString());
-    env.put(LaunchConfig.LOCAL_EVENTS_URL, eventsUrl);
-    env.put(LaunchConfig.LOCAL_WORK_DIR, work.resolve("jobs").toString());
-    env.put(VerifyConfig.SAMPLE_CHUNKS, "2");
-    return env;
-  }
-
-  /** Wires both functions over one store; events of the local launcher go to {@code eventsUrl}. */
-  private void deploy(String eventsUrl) throws IOException {
-    Map<String, String> env = env(eventsUrl);
-    LaunchConfig launchConfig = LaunchConfig.fromEnv(env);
-    LocalLauncher local = new LocalLauncher(storage, launchConfig.local());
-    SplitLauncher counting =
-        r -> {
-          launches.incrementAndGet();
-          return local.launch(r);
-        };
-    LaunchTarget.delegate =
-        new LaunchSplitFunction(
-            launchConfig,
-            storage,
-            counting,
-            publisher(launchConfig.summaryTopic(), env),
-            Clock.systemUTC(),
-            Duration.ofSeconds(60));
-    VerifyTarget.delegate =
-        new VerifySplitFunction(
-            VerifyConfig.fromEnv(env),
-            storage,
-            publisher(launchConfig.summaryTopic(), env),
-            Clock.systemUTC());
-  }
-
-  private final List<PubSubSummaryPublisher> publishers = new ArrayList<>();
-
-  private PubSubSummaryPublisher publisher(String topic, Map<String, String> env)
-      throws IOException {
-    PubSubSummaryPublisher p = PubSubSummaryPublisher.create(topic, env);
-    publishers.add(p);
-    return p;
-  }
-
-  @AfterEach
-  void closePublishers() {
-    publishers.forEach(PubSubSummaryPublisher::close);
+  static Path functionsJar() throws IOException {
+    Path target = Pipeline.repoRoot().resolve("functions/target");
+    try (DirectoryStream<Path> s =
+        Files.newDirectoryStream(target, "splitflow-functions-*-all.jar")) {
+      for (Path p : s) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no shaded functions jar in " + target + "; run mvn package");
   }
 
   @BeforeEach
-  void fresh() throws Exception {
-    storage = InMemoryGcs.create();
-    subscription = "s-" + UUID.randomUUID().toString().substring(0, 8);
-    PUBSUB.createSubscription(PROJECT, subscription, TOPIC);
-    deploy("http://localhost:" + verifyPort + "/");
+  void freshSubscription() throws IOException {
+    subscription =
+        "projects/splitflow-e2e/subscriptions/e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    cloud.pubsub().createSubscription(subscription, cloud.topic("summaries"), null);
+    cloud.storage().faults().clear();
   }
 
   private void batches(String folder, int n, int records) throws IOException {
@@ -194,169 +119,262 @@ class EndToEndIT {
   }
 
   private Blob marker(String folder) {
-    return storage.create(
-        BlobInfo.newBuilder(BUCKET, folder + "_BATCHES_COMPLETE").build(), new byte[0]);
+    return marker(folder, true);
   }
 
-  /** A bucket notification's Pub/Sub message as Eventarc posts it, in binary mode. */
-  private static HttpRequest notification(Blob b) {
-    Map<String, Object> attributes = new HashMap<>();
-    attributes.put("bucketId", b.getBucket());
-    attributes.put("objectId", b.getName());
-    attributes.put("objectGeneration", Long.toString(b.getGeneration()));
-    attributes.put("eventType", "OBJECT_FINALIZE");
-    attributes.put("eventTime", Instant.now().toString());
-    attributes.put("payloadFormat", "JSON_API_V1");
-    String object =
-        "{\"bucket\":\""
-            + b.getBucket()
-            + "\",\"name\":\""
-            + b.getName()
-            + "\",\"generation\":\""
-            + b.getGeneration()
-            + "\"}";
-    Map<String, Object> message = new HashMap<>();
-    message.put("data", Base64.getEncoder().encodeToString(object.getBytes()));
-    message.put("attributes", attributes);
-    message.put("messageId", "1");
-    message.put("publishTime", Instant.now().toString());
-    String body;
-    try {
-      body =
-          JSON.writeValueAsString(
-              Map.of("message", message, "subscription", "projects/p/subscriptions/s"));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /**
+   * Writes the marker; unless {@code notified}, outside the notified prefix first (a copy into
+   * place later finalizes it, notifying), so faults can be set between writing and delivery.
+   */
+  private Blob marker(String folder, boolean notified) {
+    String name = folder + "_BATCHES_COMPLETE";
+    if (notified) {
+      return storage.create(BlobInfo.newBuilder(BUCKET, name).build(), new byte[0]);
     }
-    return HttpRequest.newBuilder(URI.create("http://localhost:" + launchPort + "/"))
-        .timeout(Duration.ofSeconds(120))
-        .header("Content-Type", "application/json")
-        .header("ce-specversion", "1.0")
-        .header("ce-id", UUID.randomUUID().toString())
-        .header("ce-type", "google.cloud.pubsub.topic.v1.messagePublished")
-        .header("ce-source", "//pubsub.googleapis.com/projects/p/topics/markers")
-        .header("ce-time", Instant.now().toString())
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    return storage.create(BlobInfo.newBuilder(BUCKET, "staging/" + name).build(), new byte[0]);
   }
 
-  private static int post(HttpRequest r) throws Exception {
-    return HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+  /**
+   * Copies a marker written with {@code marker(folder, false)} into place: its finalize notifies.
+   */
+  private void copyIntoPlace(Blob staged) {
+    storage
+        .copy(
+            Storage.CopyRequest.of(
+                staged.getBlobId(),
+                BlobId.of(BUCKET, staged.getName().substring("staging/".length()))))
+        .getResult();
   }
 
   /** The summaries of a dataset: waits for the first, then for stragglers a while longer. */
   private List<JsonNode> summaries(String dataset, Duration first) throws Exception {
+    PubSubRest ps = cloud.pubsub();
     List<JsonNode> out = new ArrayList<>();
-    for (PubsubMessage m : PUBSUB.pull(PROJECT, subscription, 1, first)) {
-      out.add(JSON.readTree(m.getData().toByteArray()));
-      assertEquals(dataset, m.getAttributesMap().get("dataset"));
-      assertEquals(out.get(0).path("status").asText(), m.getAttributesMap().get("status"));
-    }
-    for (PubsubMessage m : PUBSUB.pull(PROJECT, subscription, 10, Duration.ofSeconds(5))) {
-      out.add(JSON.readTree(m.getData().toByteArray()));
+    long deadline = System.nanoTime() + first.toNanos();
+    long quietUntil = Long.MAX_VALUE;
+    while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+      List<String> acks = new ArrayList<>();
+      for (JsonNode m : ps.pull(subscription, 10)) {
+        acks.add(m.path("ackId").asText());
+        JsonNode msg = m.path("message");
+        assertEquals(dataset, msg.path("attributes").path("dataset").asText());
+        JsonNode s = JSON.readTree(Base64.getDecoder().decode(msg.path("data").asText()));
+        assertEquals(s.path("status").asText(), msg.path("attributes").path("status").asText());
+        out.add(s);
+      }
+      if (!acks.isEmpty()) {
+        ps.acknowledge(subscription, acks);
+      }
+      if (!out.isEmpty() && quietUntil == Long.MAX_VALUE) {
+        quietUntil = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+      }
+      Thread.sleep(300);
     }
     return out;
   }
 
+  /** How many jobs the launch function started for a dataset folder, from its log. */
+  private static int jobsLaunched(String folderName) throws IOException {
+    String log = Files.readString(work.resolve("cloud/logs/launch.log"));
+    Matcher m = Pattern.compile("launched job splitflow-datasets-" + folderName + "-").matcher(log);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+
   @Test
-  void aMarkerOverDemoDataEndsInOneSucceededSummary() throws Exception {
+  void aMarkerEndsInOneSucceededSummaryWithTheDatasCounts() throws Exception {
     batches("datasets/cxr/", 4, 40);
-    assertEquals(200, post(notification(marker("datasets/cxr/"))));
+    marker("datasets/cxr/");
     List<JsonNode> s = summaries("gs://data/datasets/cxr/", Duration.ofSeconds(240));
     assertEquals(1, s.size(), "summaries: " + s);
     JsonNode summary = s.get(0);
     assertEquals("SUCCEEDED", summary.path("status").asText(), summary.toString());
     assertEquals(160, summary.path("total_records").asLong());
     assertTrue(summary.path("job_id").asText().startsWith("local-"));
-    assertEquals(1, launches.get());
+    assertEquals(1, jobsLaunched("cxr"));
     Blob manifest = storage.get(BlobId.of(BUCKET, "datasets/cxr/split/_SPLIT_MANIFEST.json"));
     assertTrue(manifest != null && manifest.getSize() > 0);
+    // The launcher keeps a log per job and nothing else: no copies of batches or outputs.
+    try (DirectoryStream<Path> jobs = Files.newDirectoryStream(work.resolve("cloud/jobs"))) {
+      for (Path p : jobs) {
+        assertTrue(Files.isRegularFile(p) && p.toString().endsWith(".log"), p.toString());
+      }
+    }
   }
 
   @Test
-  void twentyConcurrentDeliveriesLaunchOnceAndSummarizeOnce() throws Exception {
+  void twentyConcurrentDeliveriesOfOneMarkerLaunchOnceAndSummarizeOnce() throws Exception {
     batches("datasets/dup/", 3, 30);
-    HttpRequest event = notification(marker("datasets/dup/"));
-    List<CompletableFuture<HttpResponse<Void>>> sent = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      sent.add(HTTP.sendAsync(event, HttpResponse.BodyHandlers.discarding()));
+    Blob m = marker("datasets/dup/");
+    // Pub/Sub delivers at least once: 19 more copies of the marker's notification, at once.
+    ObjectNode message = JSON.createObjectNode();
+    ObjectNode attrs = message.putObject("attributes");
+    attrs.put("bucketId", BUCKET);
+    attrs.put("objectId", m.getName());
+    attrs.put("objectGeneration", Long.toString(m.getGeneration()));
+    attrs.put("eventType", "OBJECT_FINALIZE");
+    attrs.put("payloadFormat", "JSON_API_V1");
+    attrs.put("eventTime", Instant.now().toString());
+    attrs.put("notificationConfig", "projects/_/buckets/data/notificationConfigs/1");
+    String object =
+        "{\"bucket\":\"data\",\"name\":\""
+            + m.getName()
+            + "\",\"generation\":\""
+            + m.getGeneration()
+            + "\"}";
+    message.put(
+        "data", Base64.getEncoder().encodeToString(object.getBytes(StandardCharsets.UTF_8)));
+    ObjectNode publish = JSON.createObjectNode();
+    publish.putArray("messages").add(message);
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (int i = 0; i < 19; i++) {
+      sent.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  publish(cloud.topic("markers"), publish);
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
     }
-    for (CompletableFuture<HttpResponse<Void>> f : sent) {
-      assertEquals(200, f.get().statusCode());
+    for (CompletableFuture<Void> f : sent) {
+      f.get();
     }
     List<JsonNode> s = summaries("gs://data/datasets/dup/", Duration.ofSeconds(240));
-    assertEquals(1, launches.get(), "launch requests");
     assertEquals(1, s.size(), "summaries: " + s);
     assertEquals("SUCCEEDED", s.get(0).path("status").asText(), s.get(0).toString());
+    assertEquals(1, jobsLaunched("dup"));
+  }
+
+  private static void publish(String topic, JsonNode body) throws IOException {
+    try {
+      var r =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              "http://" + cloud.pubsubHost() + "/v1/" + topic + ":publish"))
+                      .header("Content-Type", "application/json")
+                      .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+    } catch (InterruptedException e) {
+      throw new IOException(e);
+    }
   }
 
   @Test
-  void aCorruptBatchFileEndsInAFailedSummaryNamingItAndNoJob() throws Exception {
+  void aTruncatedBatchFileEndsInAFailedSummaryNamingItAndNoJob() throws Exception {
     batches("datasets/bad/", 3, 20);
-    Blob b = storage.get(BlobId.of(BUCKET, "datasets/bad/batch_2.pt"));
-    byte[] bytes = b.getContent();
+    byte[] bytes = storage.readAllBytes(BlobId.of(BUCKET, "datasets/bad/batch_2.pt"));
     storage.create(
-        BlobInfo.newBuilder(BUCKET, b.getName()).build(),
+        BlobInfo.newBuilder(BUCKET, "datasets/bad/batch_2.pt").build(),
         java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    assertEquals(200, post(notification(marker("datasets/bad/"))));
-    List<JsonNode> s = summaries("gs://data/datasets/bad/", Duration.ofSeconds(60));
+    marker("datasets/bad/");
+    List<JsonNode> s = summaries("gs://data/datasets/bad/", Duration.ofSeconds(120));
     assertEquals(1, s.size(), "summaries: " + s);
     assertEquals("FAILED", s.get(0).path("status").asText());
     assertEquals("indices", s.get(0).path("stage").asText());
     assertTrue(s.get(0).path("reason").asText().contains("batch_2.pt"), s.get(0).toString());
-    assertEquals(0, launches.get());
+    assertEquals(0, jobsLaunched("bad"));
   }
 
   @Test
-  void aChunkMissingAfterTheRunMakesTheVerifierFail() throws Exception {
-    // Between the upload and the manifest's event, a chunk disappears (deleted by hand, a
-    // lifecycle rule...): a proxy in front of the verifier removes it before passing the event on.
-    HttpServer proxy = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
-    proxy.createContext(
-        "/",
-        exchange -> {
-          byte[] body;
-          try (InputStream in = exchange.getRequestBody()) {
-            body = in.readAllBytes();
-          }
-          if ("google.cloud.storage.object.v1.finalized"
-              .equals(exchange.getRequestHeaders().getFirst("ce-type"))) {
-            storage.delete(BlobId.of(BUCKET, "datasets/gone/split/test_chunk_00000.pt"));
-          }
-          HttpRequest.Builder forward =
-              HttpRequest.newBuilder(URI.create("http://localhost:" + verifyPort + "/"))
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-          exchange
-              .getRequestHeaders()
-              .forEach(
-                  (k, v) -> {
-                    if (k.toLowerCase().startsWith("ce-") || k.equalsIgnoreCase("content-type")) {
-                      forward.header(k, v.get(0));
-                    }
-                  });
-          int status;
-          try {
-            status =
-                HTTP.send(forward.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-          } catch (InterruptedException e) {
-            status = 500;
-          }
-          exchange.sendResponseHeaders(status, -1);
-          exchange.close();
-        });
-    proxy.start();
-    try {
-      deploy("http://localhost:" + proxy.getAddress().getPort() + "/");
-      batches("datasets/gone/", 3, 30);
-      assertEquals(200, post(notification(marker("datasets/gone/"))));
-      List<JsonNode> s = summaries("gs://data/datasets/gone/", Duration.ofSeconds(240));
-      assertEquals(1, s.size(), "summaries: " + s);
-      assertEquals("FAILED", s.get(0).path("status").asText());
-      assertEquals("verify", s.get(0).path("stage").asText());
-      assertTrue(s.get(0).path("failed_checks").toString().contains("test_chunk_00000.pt"));
-      assertNull(storage.get(BlobId.of(BUCKET, "datasets/gone/split/test_chunk_00000.pt")));
-    } finally {
-      proxy.stop(0);
+  void aChunkDeletedBeforeVerificationMakesTheVerifierFail() throws Exception {
+    String manifest = "datasets/gone/split/_SPLIT_MANIFEST.json";
+    // The verifier's first read of the manifest waits, so the chunk goes before it looks.
+    cloud
+        .storage()
+        .faults()
+        .add(new Faults.Rule(null, "media", null, Pattern.quote(manifest), List.of(), 1, -1, 6000));
+    batches("datasets/gone/", 3, 30);
+    marker("datasets/gone/");
+    long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+    while (storage.get(BlobId.of(BUCKET, manifest)) == null && System.nanoTime() < deadline) {
+      Thread.sleep(100);
     }
+    assertTrue(storage.delete(BlobId.of(BUCKET, "datasets/gone/split/test_chunk_00000.pt")));
+    List<JsonNode> s = summaries("gs://data/datasets/gone/", Duration.ofSeconds(120));
+    assertEquals(1, s.size(), "summaries: " + s);
+    assertEquals("FAILED", s.get(0).path("status").asText());
+    assertEquals("verify", s.get(0).path("stage").asText());
+    assertTrue(
+        s.get(0).path("failed_checks").toString().contains("test_chunk_00000.pt"),
+        s.get(0).toString());
+    assertNull(storage.get(BlobId.of(BUCKET, "datasets/gone/split/test_chunk_00000.pt")));
+  }
+
+  @Test
+  void burstsOf503And429OnEveryObjectStillGiveOneJobAndOneSuccess() throws Exception {
+    batches("datasets/flaky/", 3, 30);
+    Faults faults = cloud.storage().faults();
+    Blob m = marker("datasets/flaky/", false);
+    // Reads of the marker and the batches (the test wrote them already), every request for the
+    // run state and the chunks: each object's first three requests fail.
+    for (String object : List.of("datasets/flaky/_BATCHES_COMPLETE", "datasets/flaky/batch_.*")) {
+      faults.add(new Faults.Rule("GET", null, null, object, List.of(503, 429, 503), 1, -1, 0));
+    }
+    for (String object : List.of("_splitflow/.*", "datasets/flaky/split/.*_chunk_.*")) {
+      faults.add(new Faults.Rule(null, null, null, object, List.of(503, 429, 503), 1, -1, 0));
+    }
+    copyIntoPlace(m);
+    List<JsonNode> s = summaries("gs://data/datasets/flaky/", Duration.ofSeconds(300));
+    assertEquals(1, s.size(), "summaries: " + s);
+    assertEquals("SUCCEEDED", s.get(0).path("status").asText(), s.get(0).toString());
+    assertEquals(90, s.get(0).path("total_records").asLong());
+    assertEquals(1, jobsLaunched("flaky"));
+    JsonNode stats = statsInjected();
+    assertTrue(stats.size() > 0, "no fault was injected: " + stats);
+  }
+
+  private static JsonNode statsInjected() throws IOException {
+    var r = storageGet("/_localgcs/stats");
+    ObjectNode injected = JSON.createObjectNode();
+    r.fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getKey().endsWith(":injected")) {
+                injected.set(e.getKey(), e.getValue());
+              }
+            });
+    return injected;
+  }
+
+  private static JsonNode storageGet(String path) throws IOException {
+    try {
+      var r =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(cloud.storage().url() + path))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      return JSON.readTree(r.body());
+    } catch (InterruptedException e) {
+      throw new IOException(e);
+    }
+  }
+
+  @Test
+  void a403OnTheOutputPrefixGivesOneFailedSummaryNamingIt() throws Exception {
+    batches("datasets/denied/", 2, 20);
+    cloud
+        .storage()
+        .faults()
+        .add(
+            new Faults.Rule(
+                null, "insert", null, "datasets/denied/split/.*", List.of(403), -1, -1, 0));
+    marker("datasets/denied/");
+    List<JsonNode> s = summaries("gs://data/datasets/denied/", Duration.ofSeconds(240));
+    assertEquals(1, s.size(), "summaries: " + s);
+    assertEquals("FAILED", s.get(0).path("status").asText(), s.get(0).toString());
+    String reason = s.get(0).path("reason").asText();
+    assertTrue(
+        reason.contains("403") && reason.contains("datasets/denied/split/"), s.get(0).toString());
   }
 }

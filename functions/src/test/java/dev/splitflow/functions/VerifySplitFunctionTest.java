@@ -14,10 +14,10 @@ import dev.splitflow.functions.config.VerifyConfig;
 import dev.splitflow.functions.runs.RunState;
 import dev.splitflow.functions.runs.RunStore;
 import dev.splitflow.functions.testing.Events;
-import dev.splitflow.functions.testing.InMemoryGcs;
 import dev.splitflow.functions.testing.MutableClock;
 import dev.splitflow.functions.testing.Pipeline;
 import dev.splitflow.functions.testing.RecordingPublisher;
+import dev.splitflow.functions.testing.TestGcs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -41,7 +41,7 @@ class VerifySplitFunctionTest {
   static Path batches;
   static Path output;
 
-  private final Storage storage = InMemoryGcs.create();
+  private final Storage storage = TestGcs.create();
   private final MutableClock clock = new MutableClock(T0);
   private final RecordingPublisher publisher = new RecordingPublisher();
   private VerifySplitFunction fn;

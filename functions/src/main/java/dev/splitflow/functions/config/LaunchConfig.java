@@ -1,5 +1,6 @@
 package dev.splitflow.functions.config;
 
+import dev.splitflow.functions.gcs.StorageClients;
 import dev.splitflow.functions.launch.DataflowSettings;
 import dev.splitflow.functions.marker.MarkerException;
 import dev.splitflow.functions.marker.RunOptions;
@@ -38,14 +39,17 @@ public record LaunchConfig(
   }
 
   /**
-   * The local launcher: runs the pipeline's shaded jar in a child process over a local copy of the
-   * batch folder, uploads the outputs, and posts the events Cloud Storage and Dataflow would post.
+   * The local launcher: runs the pipeline's shaded jar in a child process on the run's {@code
+   * gs://} paths, as Dataflow runs the template, and posts the job-status event Dataflow would.
    *
    * @param pipelineJar the pipeline's {@code -all} jar
-   * @param eventsUrl the verifier's URL (where the manifest and job-status events go)
-   * @param workDir where batch folders are staged and job logs kept
+   * @param eventsUrl the verifier's URL (where job-status events go)
+   * @param workDir where job logs are kept, one {@code <job name>.log} per job
+   * @param storageEndpoint the Cloud Storage service the pipeline reads and writes ({@code
+   *     STORAGE_EMULATOR_HOST}); null for Google's
    */
-  public record LocalSettings(Path pipelineJar, String eventsUrl, Path workDir) {}
+  public record LocalSettings(
+      Path pipelineJar, String eventsUrl, Path workDir, String storageEndpoint) {}
 
   public static final String PROJECT = "SPLITFLOW_PROJECT";
   public static final String REGION = "SPLITFLOW_REGION";
@@ -72,6 +76,9 @@ public record LaunchConfig(
   public static final String LOCAL_PIPELINE_JAR = "SPLITFLOW_LOCAL_PIPELINE_JAR";
   public static final String LOCAL_EVENTS_URL = "SPLITFLOW_LOCAL_EVENTS_URL";
   public static final String LOCAL_WORK_DIR = "SPLITFLOW_LOCAL_WORK_DIR";
+
+  /** The Cloud Storage service to use instead of Google's; the local launcher passes it on. */
+  public static final String STORAGE_EMULATOR_HOST = StorageClients.EMULATOR_HOST;
 
   /** The variables a cloud deployment sets (Terraform sets exactly these). */
   public static final List<String> DEPLOYED_VARIABLES =
@@ -100,7 +107,12 @@ public record LaunchConfig(
 
   /** Variables only local runs and tests set. */
   public static final List<String> LOCAL_VARIABLES =
-      List.of(DATAFLOW_ENDPOINT, LOCAL_PIPELINE_JAR, LOCAL_EVENTS_URL, LOCAL_WORK_DIR);
+      List.of(
+          DATAFLOW_ENDPOINT,
+          LOCAL_PIPELINE_JAR,
+          LOCAL_EVENTS_URL,
+          LOCAL_WORK_DIR,
+          STORAGE_EMULATOR_HOST);
 
   public static final String DEFAULT_MACHINE_TYPE = "n2-standard-4";
 
@@ -191,8 +203,9 @@ public record LaunchConfig(
         }
         String work =
             e.optional(LOCAL_WORK_DIR, System.getProperty("java.io.tmpdir") + "/splitflow-local");
+        String storage = e.optional(STORAGE_EMULATOR_HOST, null);
         if (jar != null && url != null) {
-          local = new LocalSettings(Path.of(jar), url, Path.of(work));
+          local = new LocalSettings(Path.of(jar), url, Path.of(work), storage);
         }
       }
       default -> e.problems().add(LAUNCHER + " must be dataflow or local, got '" + kind + "'");

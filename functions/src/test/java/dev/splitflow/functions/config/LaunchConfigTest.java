@@ -272,9 +272,15 @@ class LaunchConfigTest {
         new LaunchConfig.LocalSettings(
             Path.of("/opt/splitflow/pipeline-all.jar"),
             "http://localhost:8081/",
-            Path.of("/tmp/sf-work")),
+            Path.of("/tmp/sf-work"),
+            null),
         c.local());
     assertEquals("local-bucket", c.layout().bucket());
+    assertEquals(
+        "http://127.0.0.1:4443",
+        LaunchConfig.fromEnv(with(localEnv(), "STORAGE_EMULATOR_HOST", "http://127.0.0.1:4443"))
+            .local()
+            .storageEndpoint());
   }
 
   @Test
@@ -606,6 +612,8 @@ class LaunchConfigTest {
     }
     Set<String> listed = new LinkedHashSet<>(LaunchConfig.DEPLOYED_VARIABLES);
     listed.addAll(LaunchConfig.LOCAL_VARIABLES);
+    // STORAGE_EMULATOR_HOST is the client libraries' name, not ours.
+    listed.remove(LaunchConfig.STORAGE_EMULATOR_HOST);
     assertEquals(vars, listed, "the lists hold only the class's constants");
     assertEquals(
         LaunchConfig.DEPLOYED_VARIABLES.size(),

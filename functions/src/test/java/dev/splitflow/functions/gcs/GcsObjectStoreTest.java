@@ -9,7 +9,7 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import dev.splitflow.demo.SyntheticBatch;
-import dev.splitflow.functions.testing.InMemoryGcs;
+import dev.splitflow.functions.testing.TestGcs;
 import dev.splitflow.output.ObjectStore;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.split.IndicesFile;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class GcsObjectStoreTest {
   @TempDir Path dir;
-  private final Storage storage = InMemoryGcs.create();
+  private final Storage storage = TestGcs.create();
 
   private void put(String name, byte[] bytes) {
     storage.create(BlobInfo.newBuilder("data", name).build(), bytes);

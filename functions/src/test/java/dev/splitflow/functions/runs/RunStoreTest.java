@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.storage.Storage;
-import dev.splitflow.functions.testing.InMemoryGcs;
+import dev.splitflow.functions.testing.TestGcs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class RunStoreTest {
-  private final Storage storage = InMemoryGcs.create();
+  private final Storage storage = TestGcs.create();
   private final RunStore store = new RunStore(storage, "data", "_splitflow/runs/");
   private final Instant t = Instant.parse("2026-11-26T00:00:00Z");
 

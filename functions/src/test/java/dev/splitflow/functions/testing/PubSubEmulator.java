@@ -357,7 +357,13 @@ public final class PubSubEmulator implements BeforeAllCallback, AfterAllCallback
     return channelProvider;
   }
 
-  /** The gcloud to run; skips (or in CI fails) the test when it or the emulator is missing. */
+  /**
+   * The gcloud to run; skips (or in CI fails) the calling test when it or the emulator is missing.
+   */
+  public static Path requireEmulator() throws IOException, InterruptedException {
+    return requireEmulator("");
+  }
+
   private static Path requireEmulator(String owner) throws IOException, InterruptedException {
     Optional<Path> gcloud = onPath("gcloud");
     if (gcloud.isEmpty()) {
