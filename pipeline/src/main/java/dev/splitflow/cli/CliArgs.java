@@ -57,6 +57,8 @@ final class CliArgs {
     SPLIT_FLAGS.put("recomputeIndices", Kind.FLAG);
     SPLIT_FLAGS.put("computeIndicesOnly", Kind.FLAG);
     SPLIT_FLAGS.put("runId", Kind.TEXT);
+    SPLIT_FLAGS.put("previousIndices", Kind.PATH);
+    SPLIT_FLAGS.put("idField", Kind.TEXT);
     SPLIT_FLAGS.put("workers", Kind.POSITIVE);
   }
 
