@@ -27,6 +27,8 @@ public enum Component {
       "pubsub-emulator",
       "install the Google Cloud CLI with the Pub/Sub emulator"
           + " (apt-get install google-cloud-cli google-cloud-cli-pubsub-emulator)"),
+  GCLOUD("gcloud", "install the Google Cloud CLI (apt-get install google-cloud-cli)"),
+  PYTHON("python3", "install Python 3 as python3 on PATH (or name one in PYTHON)"),
   BASH("bash", "install bash on PATH");
 
   private final String id;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.splitflow.testing.Component;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,12 +34,7 @@ class GcloudStorageIT {
         System.getenv("PATH") != null
             && java.util.Arrays.stream(System.getenv("PATH").split(":"))
                 .anyMatch(p -> Files.isExecutable(Path.of(p, "gcloud")));
-    if (!present) {
-      if (System.getenv("CI") != null) {
-        throw new AssertionError("gcloud is not on PATH; CI must run the gcloud storage checks");
-      }
-      Assumptions.abort("gcloud is not on PATH");
-    }
+    Component.GCLOUD.require(present, "gcloud is not on PATH");
     gcs = LocalGcs.start(dir, "127.0.0.1", 0, null);
     gcs.createBucket("data");
   }
