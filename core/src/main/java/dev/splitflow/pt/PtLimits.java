@@ -31,6 +31,9 @@ final class PtLimits {
   /** Memo entries kept at once. */
   static final long MAX_MEMO = limit("splitflow.pt.maxMemo", 8_000_000);
 
+  /** The first malformed limit property, reported by {@link #check} (not at class init). */
+  private static String invalid;
+
   private static long limit(String property, long dflt) {
     String v = System.getProperty(property);
     if (v == null || v.isBlank()) {
@@ -42,10 +45,24 @@ final class PtLimits {
         return n;
       }
     } catch (NumberFormatException e) {
-      // fall through
+      // reported below
     }
-    throw new IllegalArgumentException(
-        "system property " + property + " must be a positive whole number, found '" + v + "'");
+    if (invalid == null) {
+      invalid =
+          "system property "
+              + property
+              + " must be a positive whole number, found '"
+              + Echo.cut(v)
+              + "'";
+    }
+    return dflt;
+  }
+
+  /** Refuses to read with a malformed limit rather than silently using the default. */
+  static void check() {
+    if (invalid != null) {
+      throw new IllegalArgumentException(invalid);
+    }
   }
 
   /** The hint an error about {@code property} ends with. */

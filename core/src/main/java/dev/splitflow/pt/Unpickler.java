@@ -93,6 +93,7 @@ final class Unpickler {
       long base,
       long limit,
       PersistentLoader persistent) {
+    PtLimits.check();
     this.in = in;
     this.src = src;
     this.where = where;
