@@ -14,7 +14,7 @@ final class PtLimits {
    * Values on the pickle machine's stack at once. Python's pickler never leaves more than a batch
    * of 1,000 items per open container there.
    */
-  static final long MAX_STACK = limit("splitflow.pt.maxStack", 1_000_000);
+  static final long MAX_STACK = limit("splitflow.pt.maxStack", 100_000);
 
   /**
    * Values (containers, scalars and container items) made while reading one pickle, or, when a list

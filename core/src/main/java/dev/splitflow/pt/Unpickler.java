@@ -187,7 +187,7 @@ final class Unpickler {
         }
         case '(' -> {
           marks.add(stack.size());
-          stack.add(MARK);
+          pushShared(MARK);
         }
         case '0' -> pop();
         case '1' -> popMark();
@@ -614,8 +614,23 @@ final class Unpickler {
   static Set<Long> memoReads(InputStream in, long limit) throws IOException {
     Set<Long> reads = new HashSet<>();
     Prescan p = new Prescan(in, limit);
+    // The stack's size, followed as the run will follow it: past MAX_STACK the run refuses the
+    // pickle at that point, so the walk stops there instead of inflating the rest of a bomb.
+    long size = 0;
+    java.util.ArrayDeque<Long> markAt = new java.util.ArrayDeque<>();
     while (true) {
       int op = p.u8();
+      long effect = stackEffect(op);
+      if (op == '(') {
+        markAt.push(size);
+      } else if (effect == TO_MARK) {
+        size = markAt.isEmpty() ? 0 : markAt.pop();
+        effect = op == '1' ? 0 : 1; // POP_MARK leaves nothing; the others leave one value
+      }
+      size = Math.max(0, size + effect);
+      if (size > PtLimits.MAX_STACK) {
+        return reads;
+      }
       long skip;
       switch (op) {
         case -1, '.' -> {
@@ -687,6 +702,46 @@ final class Unpickler {
         return reads;
       }
     }
+  }
+
+  private static final long TO_MARK = Long.MIN_VALUE;
+
+  /** How an opcode changes the stack's size, or TO_MARK for the ones that pop to a MARK. */
+  private static long stackEffect(int op) {
+    return switch (op) {
+      case 'e', 'u', 't', 'l', 'd', 0x90, '1' -> TO_MARK;
+      case '(',
+          '2',
+          'N',
+          0x88,
+          0x89,
+          'J',
+          'K',
+          'M',
+          0x8a,
+          0x8b,
+          'G',
+          'X',
+          0x8c,
+          0x8d,
+          'U',
+          'T',
+          'C',
+          'B',
+          0x8e,
+          0x96,
+          ']',
+          ')',
+          '}',
+          0x8f,
+          'h',
+          'j',
+          'c' ->
+          1;
+      case '0', 'a', 'R', 'b', 0x86, 0x93 -> -1;
+      case 's', 0x87 -> -2;
+      default -> 0; // PROTO, FRAME, STOP, TUPLE1, BINPERSID, memo puts
+    };
   }
 
   /** Raw reads for {@link #memoReads}: -1 or false at the end of the bytes. */

@@ -37,7 +37,7 @@ class HostileFilesCliIT {
       s.filter(p -> p.toString().endsWith(".pt")).sorted().forEach(files::add);
     }
     try (Stream<Path> s = Files.list(GOLDEN.resolve("valid"))) {
-      s.filter(p -> p.getFileName().toString().startsWith("adv_")).sorted().forEach(files::add);
+      s.filter(p -> p.getFileName().toString().matches("adv_.*\\.pt")).sorted().forEach(files::add);
     }
     assertTrue(files.size() >= 40, "golden files missing: run make_golden.py");
     return files.stream()
