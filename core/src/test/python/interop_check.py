@@ -42,7 +42,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from splitflow_json import numpy_bytes, numpy_to_torch_dtype_name, tensor_bytes, torch_dtype_name  # noqa: E402
+from splitflow_json import (numpy_bytes, numpy_to_torch_dtype_name, span_bytes, span_elements,  # noqa: E402
+                            tensor_bytes, torch_dtype_name)
 
 ALIGNMENT = 64
 MAX_PRINTED = 200
@@ -116,7 +117,14 @@ def compare(exp, act, path, diffs) -> None:
             return diff(f"shape {list(act.shape)} != {list(exp.shape)}")
         if act.requires_grad != exp.requires_grad:
             diff(f"requires_grad {act.requires_grad} != {exp.requires_grad}")
-        if tensor_bytes(act) != tensor_bytes(exp):
+        if span_elements(exp) < exp.numel():
+            # stride 0 / overlapping: the chunk keeps the strides over the span
+            # it covers (gathering 2**40 elements is what must not happen)
+            if list(act.stride()) != list(exp.stride()):
+                diff(f"stride {list(act.stride())} != {list(exp.stride())} of a view with repeated elements")
+            elif span_bytes(act) != span_bytes(exp):
+                diff("span bytes differ")
+        elif tensor_bytes(act) != tensor_bytes(exp):
             diff("element bytes differ")
         return
 
@@ -182,6 +190,15 @@ def check_compact_tensors(value, path, diffs, seen) -> None:
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
         where = fmt_path(path)
+        if span_elements(value) < value.numel():
+            # a view with repeated elements keeps its strides over its own span
+            if value.storage_offset() != 0:
+                diffs.append(f"{where}: storage_offset {value.storage_offset()} != 0")
+            want = span_elements(value) * value.element_size()
+            have = value.untyped_storage().nbytes()
+            if have != want:
+                diffs.append(f"{where}: storage holds {have} bytes, the view's span is {want}")
+            return
         if not value.is_contiguous():
             diffs.append(f"{where}: tensor is not C-contiguous (stride {list(value.stride())})")
         if value.storage_offset() != 0:

@@ -785,8 +785,11 @@ def make_hostile():
     bad_magic[5] ^= 0x01  # flip one bit of the magic number 0x1950A86A20F9469CFC6C
     add("legacy_bad_magic.pt", bytes(bad_magic), "magic", "legacy file whose magic number has one bit flipped")
 
+    import golden_adversarial
+    golden_adversarial.add_hostile(add)
+
     # one child process per file (torch import dominates), a few at a time
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         verdicts = pool.map(lambda c: torch_verdict(HOSTILE / c["file"]), cases)
         for case, verdict in zip(cases, verdicts):
             case["why"] += "; " + verdict
@@ -854,6 +857,8 @@ def main():
     make_parameter()
     make_roots()
     make_handmade()
+    import golden_adversarial
+    golden_adversarial.make_valid()
     make_hostile()
 
     versions = {

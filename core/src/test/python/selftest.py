@@ -78,6 +78,11 @@ def ideal(value):
         # np.array, not np.ascontiguousarray: the latter turns 0-dim into 1-dim
         native = np.array(arr, dtype=arr.dtype.newbyteorder("="), order="C", copy=True)
         return torch.from_numpy(native)
+    if isinstance(value, torch.Tensor) and 0 < splitflow_json.span_elements(value) < value.numel():
+        # repeated elements (expand, overlap): the span it covers, strides kept
+        n = splitflow_json.span_elements(value)
+        span = value.detach().as_strided((n,), (1,), value.storage_offset()).clone()
+        return span.as_strided(value.shape, value.stride(), 0).requires_grad_(value.requires_grad)
     if isinstance(value, torch.Tensor):
         gathered = value.detach().clone(memory_format=torch.contiguous_format)
         if isinstance(value, torch.nn.Parameter):

@@ -123,6 +123,27 @@ def _float_form(x: float):
     return float(x)
 
 
+# A view whose elements take more bytes than this and than the storage span it
+# covers (stride 0 from expand(), overlapping windows) is not digested in C
+# order: inspect reports "sha256": null and the digest of its span instead, so
+# it answers in time proportional to the bytes stored (docs/inspect.md).
+DIGEST_LIMIT = 64 << 20
+
+
+def span_elements(t: torch.Tensor) -> int:
+    if t.numel() == 0:
+        return 0
+    return sum((n - 1) * s for n, s in zip(t.shape, t.stride())) + 1
+
+
+def span_bytes(t: torch.Tensor) -> bytes:
+    """The storage bytes [offset, offset + span) the view covers."""
+    item = t.element_size()
+    start = t.storage_offset() * item
+    raw = torch.empty(0, dtype=torch.uint8).set_(t.untyped_storage())
+    return raw[start: start + span_elements(t) * item].numpy().tobytes()
+
+
 def tensor_json(t: torch.Tensor, layout: bool = True) -> dict:
     out = {
         "$type": "tensor",
@@ -136,7 +157,12 @@ def tensor_json(t: torch.Tensor, layout: bool = True) -> dict:
         out["storage_offset"] = t.storage_offset()
         # "storage": {"key", "numel"} is not knowable from a loaded tensor.
     out["requires_grad"] = bool(t.requires_grad)
-    out["sha256"] = _sha256(tensor_bytes(t))
+    logical = t.numel() * t.element_size()
+    if logical > max(DIGEST_LIMIT, span_elements(t) * t.element_size()):
+        out["sha256"] = None
+        out["span_sha256"] = _sha256(span_bytes(t))
+    else:
+        out["sha256"] = _sha256(tensor_bytes(t))
     if isinstance(t, torch.nn.Parameter):
         out["parameter"] = True
     return out

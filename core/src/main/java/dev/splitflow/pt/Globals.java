@@ -137,10 +137,11 @@ final class Globals {
   static long nonNegativeLong(Object o, Unpickler u, String what) {
     if (o instanceof IntValue i) {
       BigInteger v = i.value();
-      if (v.signum() >= 0 && v.bitLength() < 63) {
+      if (v.signum() >= 0 && v.bitLength() <= 63) { // torch takes any int64
         return v.longValue();
       }
-      throw u.error("expected " + what + " to be a non-negative int below 2^63, found " + v);
+      throw u.error(
+          "expected " + what + " to be a non-negative int below 2^63, found " + Echo.number(v));
     }
     throw u.error("expected " + what + " to be an int, found a " + Unpickler.describe(o));
   }

@@ -11,9 +11,16 @@ public class PtFormatException extends PtException {
   private final String location;
 
   public PtFormatException(String source, String location, String problem) {
-    super(oneLine(source + ": " + location + ": " + problem));
+    super(oneLine(source + ": " + capped(location, 300) + ": " + capped(problem, 2000)));
     this.source = source;
     this.location = location;
+  }
+
+  /** A last guard: whatever a message quotes from a file, the line stays readable. */
+  private static String capped(String s, int max) {
+    return s.length() <= max
+        ? s
+        : s.substring(0, max) + "... (" + (s.length() - max) + " more characters)";
   }
 
   /** Escapes control characters: text quoted from a file must not break the one-line message. */

@@ -79,6 +79,30 @@ public final class PtJson {
     out.append("}\n");
   }
 
+  /**
+   * Views whose elements take more bytes than this, and than the storage span they cover (stride 0
+   * from {@code expand()}, overlapping windows), are not digested in C order: the JSON says {@code
+   * "sha256": null} and gives {@code "span_sha256"}, the digest of the span's bytes, so inspecting
+   * any file takes time in proportion to the bytes it stores.
+   */
+  public static final long DIGEST_LIMIT = 64L << 20;
+
+  /** Whether {@link #sha256} of this tensor is computed, or its span's digest instead. */
+  public static boolean digestsElements(TensorValue t) {
+    long span =
+        t.numel() == 0
+            ? 0
+            : Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), 0) * t.dtype().itemSize();
+    return t.byteSize() <= Math.max(DIGEST_LIMIT, span);
+  }
+
+  /** SHA-256 (hex) of the storage span a tensor covers: its bytes as stored. */
+  public static String spanSha256(TensorValue t) throws IOException {
+    MessageDigest md = sha256();
+    TensorBytes.copySpan(t, ByteBuffer.allocate(TensorBytes.BUFFER_SIZE), md::update);
+    return HexFormat.of().formatHex(md.digest());
+  }
+
   /** SHA-256 (hex) of a tensor's elements in C order, little-endian. */
   public static String sha256(TensorValue t) throws IOException {
     MessageDigest md = sha256();
@@ -105,7 +129,7 @@ public final class PtJson {
         continue;
       }
       if (v instanceof TensorValue t) {
-        digests.put(t, sha256(t));
+        digests.put(t, digestsElements(t) ? sha256(t) : spanSha256(t));
       } else if (v instanceof NdArrayValue a) {
         MessageDigest md = sha256();
         md.update(a.littleEndianCOrder());
@@ -179,7 +203,11 @@ public final class PtJson {
     if (t.isParameter()) {
       out.append(", \"parameter\": true");
     }
-    out.append(", \"sha256\": \"").append(digests.get(t)).append("\"}");
+    if (digestsElements(t)) {
+      out.append(", \"sha256\": \"").append(digests.get(t)).append("\"}");
+    } else {
+      out.append(", \"sha256\": null, \"span_sha256\": \"").append(digests.get(t)).append("\"}");
+    }
   }
 
   private void dict(DictValue d) throws IOException {

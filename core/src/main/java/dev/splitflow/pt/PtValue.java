@@ -126,6 +126,7 @@ public sealed interface PtValue
   final class StrValue implements PtValue {
     private final byte[] utf8;
     private String decoded;
+    private Values.Key key;
 
     StrValue(byte[] utf8) {
       this.utf8 = utf8;
@@ -151,6 +152,16 @@ public sealed interface PtValue
 
     int utf8Length() {
       return utf8.length;
+    }
+
+    /** Its dict key, hashed once however many keys and tuples share the string. */
+    Values.Key key() {
+      Values.Key k = key;
+      if (k == null) {
+        k = Values.Key.ofBytes(Values.Key.STR, utf8);
+        key = k;
+      }
+      return k;
     }
 
     byte[] utf8Unsafe() {
@@ -182,6 +193,7 @@ public sealed interface PtValue
   final class BytesValue implements PtValue {
     private final byte[] data;
     private final boolean mutable;
+    private Values.Key key;
 
     public BytesValue(byte[] data, boolean mutable) {
       this.data = data.clone();
@@ -198,6 +210,16 @@ public sealed interface PtValue
 
     public int length() {
       return data.length;
+    }
+
+    /** Its dict key (bytes only; a bytearray is unhashable), hashed once. */
+    Values.Key key() {
+      Values.Key k = key;
+      if (k == null) {
+        k = Values.Key.ofBytes(Values.Key.BYTES, data);
+        key = k;
+      }
+      return k;
     }
 
     /** True for {@code bytearray}. */
@@ -230,6 +252,25 @@ public sealed interface PtValue
     /** Set while {@link Values#seal} is inside this container, to find cycles. */
     boolean sealing;
 
+    /**
+     * Nesting depth as known when items were added (1 for an empty container): exact for tuples,
+     * which never change, a lower bound for containers filled after being nested. Checked on every
+     * add, so no recursive step (hashing, equality, printing) ever meets a deeper tuple; {@link
+     * Values#seal} checks the exact depth of everything else without recursion.
+     */
+    int depth = 1;
+
+    /** Notes that {@code child} is now an item; refuses nesting deeper than the limit. */
+    final void nest(PtValue child) {
+      if (child instanceof Container c && c.depth >= depth) {
+        if (c.depth >= Values.MAX_DEPTH) {
+          throw new Values.ShapeException(
+              "values nested deeper than " + Values.MAX_DEPTH + " levels");
+        }
+        depth = c.depth + 1;
+      }
+    }
+
     /** How many values printing this container would visit (shared references expanded). */
     public long expandedNodes() {
       return expandedNodes;
@@ -242,6 +283,14 @@ public sealed interface PtValue
 
     ListValue(List<PtValue> mutableItems) {
       this.items = mutableItems;
+      for (PtValue v : mutableItems) {
+        nest(v);
+      }
+    }
+
+    void add(PtValue v) {
+      nest(v);
+      items.add(v);
     }
 
     public static ListValue of(List<? extends PtValue> items) {
@@ -269,9 +318,31 @@ public sealed interface PtValue
     private final List<PtValue> items;
     private final boolean torchSize;
 
+    private Values.Key key;
+
     TupleValue(List<PtValue> items, boolean torchSize) {
       this.items = items;
       this.torchSize = torchSize;
+      for (PtValue v : items) {
+        nest(v);
+      }
+    }
+
+    /**
+     * Its dict key, made from its items' keys once: recursion is bounded by {@link #depth}, checked
+     * when the tuple was made, and a tuple shared many times is hashed once.
+     */
+    Values.Key key() {
+      Values.Key k = key;
+      if (k == null) {
+        Values.Key[] keys = new Values.Key[items.size()];
+        for (int i = 0; i < keys.length; i++) {
+          keys[i] = Values.hashKey(items.get(i));
+        }
+        k = Values.Key.tuple(keys);
+        key = k;
+      }
+      return k;
     }
 
     public static TupleValue of(List<? extends PtValue> items) {
@@ -351,6 +422,8 @@ public sealed interface PtValue
     /** Python's assignment: a new key goes last, an existing key keeps its place. */
     void put(PtValue key, PtValue value) {
       Object hk = Values.hashKey(key);
+      nest(key);
+      nest(value);
       int at = indexOf(hk);
       if (at < 0) {
         if (index != null) {
@@ -449,6 +522,7 @@ public sealed interface PtValue
 
     void add(PtValue item) {
       Object hk = Values.hashKey(item);
+      nest(item);
       if (!index.containsKey(hk)) {
         index.put(hk, items.size());
         items.add(item);

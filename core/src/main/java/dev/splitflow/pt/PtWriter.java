@@ -32,8 +32,10 @@ import java.util.Set;
  * <p>Each {@link #append} pickles one record and copies its tensors' bytes straight from their
  * source storages to the output through one bounded buffer; only the pickle (metadata) is kept
  * until {@link #close}, which writes {@code data.pkl} and the zip directory. Every tensor becomes
- * its own C-contiguous storage holding exactly its elements, so a view into a large stacked tensor
- * does not drag the stack along. numpy values become tensors of the same dtype and shape. Only
+ * its own storage: C-contiguous and holding exactly its elements, so a view into a large stacked
+ * tensor does not drag the stack along; or, for a view with fewer distinct elements than elements
+ * (stride 0, overlapping strides), the storage span it covers with its strides kept, so it is never
+ * larger than its source storage. numpy values become tensors of the same dtype and shape. Only
  * opcodes and globals that torch's weights_only unpickler accepts are written, and the same records
  * always give the same bytes.
  */
@@ -215,7 +217,7 @@ public final class PtWriter implements Closeable {
   }
 
   private static String label(PtValue k) {
-    return k instanceof StrValue s ? "'" + s.value() + "'" : k.typeName();
+    return k instanceof StrValue s ? "'" + Echo.cut(s.value()) + "'" : k.typeName();
   }
 
   // ---------------------------------------------------------------- pickling
@@ -337,6 +339,13 @@ public final class PtWriter implements Closeable {
     DType dtype = t.dtype();
     long[] shape = t.shapeUnsafe();
     boolean typed = dtype.hasTypedStorage();
+    // Compact unless the view covers fewer storage bytes than it has elements (stride 0 from
+    // expand(), overlapping windows): then its strides are kept over the span it covers, as torch
+    // keeps them over the whole storage, so the chunk never holds more than the source storage.
+    long spanElems = t.numel() == 0 ? 0 : Shapes.spanEnd(shape, t.strideUnsafe(), 0);
+    boolean compact = t.numel() <= spanElems || t.numel() == 0;
+    long storedElems = compact ? t.numel() : spanElems;
+    long storedBytes = storedElems * dtype.itemSize();
     if (t.isParameter()) {
       global("torch._utils", "_rebuild_parameter");
       pickle.write('(');
@@ -353,12 +362,13 @@ public final class PtWriter implements Closeable {
     }
     writeStr(key.getBytes(StandardCharsets.US_ASCII));
     writeStr("cpu".getBytes(StandardCharsets.US_ASCII));
-    writeInt(BigInteger.valueOf(typed ? t.numel() : t.byteSize()));
+    writeInt(BigInteger.valueOf(typed ? storedElems : storedBytes));
     pickle.write('t');
     pickle.write('Q');
     writeInt(BigInteger.ZERO);
     writeLongs(shape);
-    writeLongs(Shapes.contiguousStrides(shape));
+    // An empty tensor keeps its strides: C-order strides of (2^40, 2^40, 0) overflow int64.
+    writeLongs(compact && t.numel() > 0 ? Shapes.contiguousStrides(shape) : t.strideUnsafe());
     pickle.write(t.requiresGrad() && !t.isParameter() ? 0x88 : 0x89);
     global("collections", "OrderedDict");
     pickle.write(')');
@@ -377,10 +387,14 @@ public final class PtWriter implements Closeable {
       pickle.write('R');
     }
 
-    zip.begin(prefix + "data/" + key, t.byteSize());
-    TensorBytes.copy(t, TensorBytes.threadBuffer(), zip::write);
+    zip.begin(prefix + "data/" + key, storedBytes);
+    if (compact) {
+      TensorBytes.copy(t, TensorBytes.threadBuffer(), zip::write);
+    } else {
+      TensorBytes.copySpan(t, TensorBytes.threadBuffer(), zip::write);
+    }
     zip.end();
-    storageBytes += t.byteSize();
+    storageBytes += storedBytes;
   }
 
   private void writeLongs(long[] values) {

@@ -185,7 +185,7 @@ final class StorageData {
         }
         checked = true;
       }
-      src.readFully(at.offset() + 8 + position, dst, "storage '" + ref.key() + "'");
+      src.readFully(at.offset() + 8 + position, dst, "storage '" + Echo.cut(ref.key()) + "'");
     }
 
     @Override

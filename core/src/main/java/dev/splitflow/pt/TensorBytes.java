@@ -94,6 +94,20 @@ public final class TensorBytes {
     flush(buffer, sink);
   }
 
+  /**
+   * Sends the bytes of the storage span the tensor covers, {@code [offset, spanEnd)} in elements:
+   * what a view keeping its strides needs, in time proportional to the bytes stored.
+   */
+  public static void copySpan(TensorValue t, ByteBuffer buffer, Sink sink) throws IOException {
+    if (t.numel() == 0) {
+      return;
+    }
+    int item = t.dtype().itemSize();
+    long lo = t.storageOffset() * item;
+    long hi = Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), t.storageOffset()) * item;
+    copyRange(t.storage(), lo, hi - lo, buffer, sink);
+  }
+
   private static void flush(ByteBuffer buffer, Sink sink) throws IOException {
     if (buffer.position() > 0) {
       buffer.flip();

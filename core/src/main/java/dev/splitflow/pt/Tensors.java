@@ -55,11 +55,14 @@ final class Tensors {
       }
       dtype = m.dtype();
     } else if (dtype == null) {
-      throw u.error(fn + " needs a typed storage; storage '" + storage.key() + "' is untyped");
+      throw u.error(
+          fn + " needs a typed storage; storage '" + Echo.cut(storage.key()) + "' is untyped");
     }
     long end;
+    long numel;
     try {
-      Shapes.numel(size);
+      numel = Shapes.numel(size);
+      Math.multiplyExact(numel, dtype.itemSize());
       end = Shapes.spanEnd(size, stride, offset);
     } catch (ArithmeticException e) {
       throw u.error(
@@ -69,7 +72,8 @@ final class Tensors {
               + Arrays.toString(stride)
               + " overflows 64-bit arithmetic");
     }
-    if (end > storage.numel()) {
+    // An empty tensor reads nothing: torch accepts it at any offset.
+    if (numel > 0 && end > storage.numel()) {
       throw u.error(
           "tensor size "
               + Arrays.toString(size)
@@ -90,7 +94,7 @@ final class Tensors {
 
   static String twoDtypes(String key, DType first, DType second) {
     return "storage '"
-        + key
+        + Echo.cut(key)
         + "' is used as both "
         + first.torchName()
         + " and "

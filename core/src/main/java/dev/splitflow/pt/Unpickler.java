@@ -50,9 +50,6 @@ final class Unpickler {
   /** Payloads above this size are read in steps, so a lying length cannot allocate memory. */
   private static final int DIRECT_READ_LIMIT = 1 << 20;
 
-  /** Python ints longer than this are refused: no real record holds one, and printing is slow. */
-  private static final int MAX_LONG_BYTES = 64 * 1024;
-
   private final InputStream in;
   private final Source src;
   private final String where;
@@ -78,6 +75,11 @@ final class Unpickler {
 
   private long streamed;
 
+  /** Values made since the pickle started, or since the last item was handed out. */
+  private long made;
+
+  private long stringBytes;
+
   /**
    * @param where the zip entry or region, for error messages
    * @param base file offset of the first byte of {@code in} (for error messages), or -1 for a
@@ -91,6 +93,7 @@ final class Unpickler {
       long base,
       long limit,
       PersistentLoader persistent) {
+    PtLimits.check();
     this.in = in;
     this.src = src;
     this.where = where;
@@ -145,9 +148,26 @@ final class Unpickler {
     sink = itemSink;
     bottom = null;
     streamed = 0;
+    made = 0;
+    stringBytes = 0;
     while (true) {
       opStart = pos;
       int op = readByte("an opcode");
+      Object top;
+      try {
+        top = step(op);
+      } catch (Values.ShapeException e) {
+        throw error(e.getMessage());
+      }
+      if (top != null) {
+        return top;
+      }
+    }
+  }
+
+  /** Runs one opcode; returns the pickle's value at STOP, else null. */
+  private Object step(int op) throws IOException {
+    {
       switch (op) {
         case 0x80 -> { // PROTO
           int proto = readByte("the protocol number");
@@ -167,11 +187,11 @@ final class Unpickler {
         }
         case '(' -> {
           marks.add(stack.size());
-          stack.add(MARK);
+          pushShared(MARK);
         }
         case '0' -> pop();
         case '1' -> popMark();
-        case '2' -> push(peek());
+        case '2' -> pushShared(peek());
         case 'N' -> push(NoneValue.NONE);
         case 0x88 -> push(BoolValue.TRUE);
         case 0x89 -> push(BoolValue.FALSE);
@@ -179,13 +199,12 @@ final class Unpickler {
         case 'K' -> push(IntValue.of(readByte("an int")));
         case 'M' -> push(IntValue.of(readLong(2)));
         case 0x8a -> push(readLongInt(readByte("a long's length")));
-        case 0x8b -> {
-          long n = readSignedLength(4);
-          if (n > MAX_LONG_BYTES) {
-            throw error("int of " + n + " bytes is larger than the " + MAX_LONG_BYTES + " allowed");
-          }
-          push(readLongInt((int) n));
-        }
+        case 0x8b ->
+            // torch's weights_only loader refuses LONG4 (ints of 2040 bits or more), and so does
+            // PtWriter: what splitflow reads, it can write, and torch can load.
+            throw error(
+                "refused pickle opcode LONG4 (an int of 2040 bits or more): torch.load"
+                    + " (weights_only) refuses it too");
         case 'G' -> push(new FloatValue(Double.longBitsToDouble(Long.reverseBytes(readLong(8)))));
         case 'X' -> push(str(readBytes(readSignedLength(4), "a string")));
         case 0x8c -> push(str(readBytes(readByte("a length"), "a string")));
@@ -200,20 +219,22 @@ final class Unpickler {
         case 'l' -> push(new ListValue(valuesOf(popMark())));
         case 'a' -> {
           PtValue v = value(pop());
+          count(1);
           if (streamsInto(peek())) {
             emit(v);
           } else {
-            list(peek()).mutableItems().add(v);
+            list(peek()).add(v);
           }
         }
         case 'e' -> {
           List<Object> items = popMark();
+          count(items.size());
           if (streamsInto(peek())) {
             for (Object o : items) {
               emit(value(o));
             }
           } else {
-            List<PtValue> target = list(peek()).mutableItems();
+            ListValue target = list(peek());
             for (Object o : items) {
               target.add(value(o));
             }
@@ -253,8 +274,8 @@ final class Unpickler {
         case 'q' -> memoPut(readByte("a memo id"));
         case 'r' -> memoPut(readLong(4) & 0xFFFFFFFFL);
         case 0x94 -> memoPut(defined.count());
-        case 'h' -> push(memoGet(readByte("a memo id")));
-        case 'j' -> push(memoGet(readLong(4) & 0xFFFFFFFFL));
+        case 'h' -> pushShared(memoGet(readByte("a memo id")));
+        case 'j' -> pushShared(memoGet(readLong(4) & 0xFFFFFFFFL));
         case 'c' -> {
           String module = readLine();
           String name = readLine();
@@ -283,7 +304,7 @@ final class Unpickler {
               && state instanceof DictValue) {
             // A state_dict's `_metadata` attribute: an attribute of the object, not a mapping
             // entry, so it is not part of the value (torch.load keeps it; splitflow drops it).
-            continue;
+            return null;
           }
           if (!(target instanceof Globals.Buildable b)) {
             throw error(
@@ -307,6 +328,7 @@ final class Unpickler {
                     + Opcodes.describe(op)
                     + ": only the opcodes of tensor and container data are allowed");
       }
+      return null;
     }
   }
 
@@ -360,6 +382,7 @@ final class Unpickler {
   }
 
   private void setItems(DictValue d, List<Object> kv) {
+    count(kv.size());
     if (kv.size() % 2 != 0) {
       throw error("SETITEMS with an odd number (" + kv.size() + ") of keys and values");
     }
@@ -418,6 +441,7 @@ final class Unpickler {
       throw error(e.getMessage());
     }
     streamed++;
+    made = 0;
     sink.item(item);
   }
 
@@ -429,7 +453,7 @@ final class Unpickler {
     } else if (o instanceof Globals.Global g) {
       return "global " + g.qualifiedName();
     } else if (o instanceof StorageRef s) {
-      return "storage '" + s.key() + "'";
+      return "storage '" + Echo.cut(s.key()) + "'";
     } else if (o instanceof RawTuple) {
       return "tuple of pickle arguments";
     } else if (o instanceof Globals.Buildable b) {
@@ -438,11 +462,38 @@ final class Unpickler {
     return o == null ? "nothing" : o.getClass().getSimpleName();
   }
 
+  /** Pushes a value just made. */
   private void push(Object o) {
+    count(1);
+    pushShared(o);
+  }
+
+  /** Pushes a value already counted (a memo entry, a duplicate). */
+  private void pushShared(Object o) {
     if (bottom == null && stack.isEmpty()) {
       bottom = o;
     }
+    if (stack.size() >= PtLimits.MAX_STACK) {
+      throw error(
+          "more than "
+              + PtLimits.MAX_STACK
+              + " values on the pickle stack at once"
+              + PtLimits.raise("splitflow.pt.maxStack", PtLimits.MAX_STACK));
+    }
     stack.add(o);
+  }
+
+  /** Counts {@code n} values made (or container items added) against the per-pickle limit. */
+  void count(long n) {
+    made += n;
+    if (made > PtLimits.MAX_VALUES) {
+      throw error(
+          "more than "
+              + PtLimits.MAX_VALUES
+              + " values in one pickle"
+              + (sink != null ? " (between two records)" : "")
+              + PtLimits.raise("splitflow.pt.maxValues", PtLimits.MAX_VALUES));
+    }
   }
 
   private Object peek() {
@@ -495,6 +546,13 @@ final class Unpickler {
     Object top = peek();
     defined.add(id);
     if (kept == null || kept.contains(id)) {
+      if (memo.size() >= PtLimits.MAX_MEMO && !memo.containsKey(id)) {
+        throw error(
+            "more than "
+                + PtLimits.MAX_MEMO
+                + " memo entries"
+                + PtLimits.raise("splitflow.pt.maxMemo", PtLimits.MAX_MEMO));
+      }
       memo.put(id, top);
     }
   }
@@ -556,8 +614,23 @@ final class Unpickler {
   static Set<Long> memoReads(InputStream in, long limit) throws IOException {
     Set<Long> reads = new HashSet<>();
     Prescan p = new Prescan(in, limit);
+    // The stack's size, followed as the run will follow it: past MAX_STACK the run refuses the
+    // pickle at that point, so the walk stops there instead of inflating the rest of a bomb.
+    long size = 0;
+    java.util.ArrayDeque<Long> markAt = new java.util.ArrayDeque<>();
     while (true) {
       int op = p.u8();
+      long effect = stackEffect(op);
+      if (op == '(') {
+        markAt.push(size);
+      } else if (effect == TO_MARK) {
+        size = markAt.isEmpty() ? 0 : markAt.pop();
+        effect = op == '1' ? 0 : 1; // POP_MARK leaves nothing; the others leave one value
+      }
+      size = Math.max(0, size + effect);
+      if (size > PtLimits.MAX_STACK) {
+        return reads;
+      }
       long skip;
       switch (op) {
         case -1, '.' -> {
@@ -624,10 +697,51 @@ final class Unpickler {
           return reads;
         }
       }
-      if (skip < 0 || !p.skip(skip)) {
+      // A string over the limit is refused by the run that follows: no need to inflate it here.
+      if (skip < 0 || skip > PtLimits.MAX_STRING_BYTES || !p.skip(skip)) {
         return reads;
       }
     }
+  }
+
+  private static final long TO_MARK = Long.MIN_VALUE;
+
+  /** How an opcode changes the stack's size, or TO_MARK for the ones that pop to a MARK. */
+  private static long stackEffect(int op) {
+    return switch (op) {
+      case 'e', 'u', 't', 'l', 'd', 0x90, '1' -> TO_MARK;
+      case '(',
+          '2',
+          'N',
+          0x88,
+          0x89,
+          'J',
+          'K',
+          'M',
+          0x8a,
+          0x8b,
+          'G',
+          'X',
+          0x8c,
+          0x8d,
+          'U',
+          'T',
+          'C',
+          'B',
+          0x8e,
+          0x96,
+          ']',
+          ')',
+          '}',
+          0x8f,
+          'h',
+          'j',
+          'c' ->
+          1;
+      case '0', 'a', 'R', 'b', 0x86, 0x93 -> -1;
+      case 's', 0x87 -> -2;
+      default -> 0; // PROTO, FRAME, STOP, TUPLE1, BINPERSID, memo puts
+    };
   }
 
   /** Raw reads for {@link #memoReads}: -1 or false at the end of the bytes. */
@@ -772,6 +886,37 @@ final class Unpickler {
   }
 
   private byte[] readBytes(long n, String what) throws IOException {
+    if (n > PtLimits.MAX_STRING_BYTES && limit >= 0 && n <= limit - pos) {
+      throw error(
+          "a "
+              + n
+              + "-byte "
+              + what
+              + " is longer than "
+              + PtLimits.MAX_STRING_BYTES
+              + " bytes"
+              + PtLimits.raise("splitflow.pt.maxStringBytes", PtLimits.MAX_STRING_BYTES));
+    }
+    if (n > PtLimits.MAX_STRING_BYTES && limit < 0) {
+      throw error(
+          "a "
+              + n
+              + "-byte "
+              + what
+              + " is longer than "
+              + PtLimits.MAX_STRING_BYTES
+              + " bytes"
+              + PtLimits.raise("splitflow.pt.maxStringBytes", PtLimits.MAX_STRING_BYTES));
+    }
+    stringBytes += n;
+    if (stringBytes > PtLimits.MAX_TOTAL_STRING_BYTES && limit >= 0 && n <= limit - pos) {
+      throw error(
+          "strings and bytes of this pickle exceed "
+              + PtLimits.MAX_TOTAL_STRING_BYTES
+              + " bytes"
+              + PtLimits.raise(
+                  "splitflow.pt.maxTotalStringBytes", PtLimits.MAX_TOTAL_STRING_BYTES));
+    }
     if (limit >= 0 && n > limit - pos) {
       throw error(
           "expected "

@@ -13,7 +13,6 @@ import dev.splitflow.pt.PtValue.SetValue;
 import dev.splitflow.pt.PtValue.StrValue;
 import dev.splitflow.pt.PtValue.TupleValue;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,55 +36,132 @@ final class Values {
   }
 
   /**
-   * The object a Python dict would compare a key by: {@code 1}, {@code 1.0} and {@code True} are
-   * one key; NaN equals only itself; strings and bytes compare by content; tensors by identity.
+   * The key a Python dict would compare a value by: {@code 1}, {@code 1.0} and {@code True} are one
+   * key; NaN equals only itself; strings and bytes compare by content; tensors by identity. Each
+   * key carries two independent keyed hashes ({@link SipHash}) of its content, so a file cannot
+   * choose keys that collide. A tuple's key is made from its items' keys, not their content, and
+   * cached, as are string and bytes keys: hashing a key costs the same whatever it shares.
    */
-  static Object hashKey(PtValue v) {
+  static Key hashKey(PtValue v) {
     if (v instanceof StrValue s) {
-      return s;
+      return s.key();
     } else if (v instanceof IntValue i) {
-      return i.value();
+      return Key.ofBytes(Key.INT, i.value().toByteArray());
     } else if (v instanceof BoolValue b) {
-      return b.value() ? BigInteger.ONE : BigInteger.ZERO;
+      return Key.ofBytes(Key.INT, new byte[] {(byte) (b.value() ? 1 : 0)});
     } else if (v instanceof FloatValue f) {
-      double d = f.value();
-      if (Double.isNaN(d)) {
-        return new Object();
-      }
-      if (!Double.isInfinite(d) && d == Math.rint(d)) {
-        return new BigDecimal(d).toBigIntegerExact();
-      }
-      return d;
+      return floatKey(f, f.value());
     } else if (v instanceof ComplexValue c) {
       if (c.imag() == 0.0) {
-        return hashKey(new FloatValue(c.real()));
+        return floatKey(v, c.real());
       }
-      return List.of("complex", c.real(), c.imag());
+      return Key.ofBytes(
+          Key.COMPLEX,
+          ByteBuffer.allocate(16)
+              .putDouble(c.real() == 0.0 ? 0.0 : c.real())
+              .putDouble(c.imag())
+              .array());
     } else if (v == NoneValue.NONE) {
-      return NoneValue.NONE;
+      return Key.NONE_KEY;
     } else if (v instanceof BytesValue b && !b.mutable()) {
-      return ByteBuffer.wrap(b.dataUnsafe());
+      return b.key();
     } else if (v instanceof TupleValue t) {
-      List<Object> keys = new ArrayList<>(t.items().size());
-      for (PtValue item : t.items()) {
-        keys.add(hashKey(item));
-      }
-      return keys;
+      return t.key();
     } else if (v instanceof TensorValue || v instanceof NdArrayValue) {
-      return new IdentityKey(v);
+      return Key.identity(v);
     }
     throw new ShapeException("unhashable " + v.typeName() + " used as a dict key or set item");
   }
 
-  private record IdentityKey(PtValue value) {
+  private static Key floatKey(PtValue v, double d) {
+    if (Double.isNaN(d)) {
+      return Key.identity(v);
+    }
+    if (!Double.isInfinite(d) && d == Math.rint(d)) {
+      return Key.ofBytes(Key.INT, new BigDecimal(d).toBigIntegerExact().toByteArray());
+    }
+    return Key.ofBytes(Key.FLOAT, ByteBuffer.allocate(8).putDouble(d).array());
+  }
+
+  /** A dict key: a kind, two keyed hashes, and what settles equality when the hashes agree. */
+  static final class Key {
+    static final byte NONE = 0;
+    static final byte INT = 1;
+    static final byte FLOAT = 2;
+    static final byte COMPLEX = 3;
+    static final byte STR = 4;
+    static final byte BYTES = 5;
+    static final byte TUPLE = 6;
+    static final byte IDENTITY = 7;
+
+    static final Key NONE_KEY = ofBytes(NONE, new byte[0]);
+
+    private final byte kind;
+    private final long h1;
+    private final long h2;
+
+    /**
+     * byte[]: content compared exactly; PtValue: compared by identity; Key[]: a tuple's items,
+     * compared one by one (only when an item compares by identity); null: the hashes decide (a
+     * tuple of content keys, whose two 64-bit keyed hashes cannot be made to collide).
+     */
+    private final Object exact;
+
+    private Key(byte kind, long h1, long h2, Object exact) {
+      this.kind = kind;
+      this.h1 = h1;
+      this.h2 = h2;
+      this.exact = exact;
+    }
+
+    static Key ofBytes(byte kind, byte[] content) {
+      return new Key(
+          kind,
+          SipHash.hash(kind, content, 0, content.length),
+          SipHash.hash2(kind, content, 0, content.length),
+          content);
+    }
+
+    static Key identity(PtValue v) {
+      return new Key(IDENTITY, System.identityHashCode(v), 0, v);
+    }
+
+    /** The key of a tuple of these item keys (a torch.Size is a tuple to a dict). */
+    static Key tuple(Key[] items) {
+      ByteBuffer b = ByteBuffer.allocate(items.length * 17);
+      boolean byIdentity = false;
+      for (Key k : items) {
+        b.put(k.kind).putLong(k.h1).putLong(k.h2);
+        byIdentity |= k.kind == IDENTITY || k.exact instanceof Key[];
+      }
+      byte[] a = b.array();
+      return new Key(
+          TUPLE,
+          SipHash.hash(TUPLE, a, 0, a.length),
+          SipHash.hash2(TUPLE, a, 0, a.length),
+          byIdentity ? items : null);
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof IdentityKey k && k.value == value;
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof Key k) || k.kind != kind || k.h1 != h1 || k.h2 != h2) {
+        return false;
+      }
+      if (exact instanceof byte[] b) {
+        return k.exact instanceof byte[] kb && java.util.Arrays.equals(b, kb);
+      }
+      if (exact instanceof Key[] items) {
+        return k.exact instanceof Key[] ki && java.util.Arrays.equals(items, ki);
+      }
+      return exact == k.exact;
     }
 
     @Override
     public int hashCode() {
-      return System.identityHashCode(value);
+      return (int) (h1 ^ (h1 >>> 32));
     }
   }
 

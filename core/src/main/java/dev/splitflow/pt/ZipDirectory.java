@@ -53,7 +53,7 @@ final class ZipDirectory {
     }
 
     String where() {
-      return "entry '" + name + "'";
+      return "entry '" + Echo.cut(name) + "'";
     }
 
     /** Its position in the central directory: 0 .. {@link ZipDirectory#size()} - 1. */
@@ -105,9 +105,13 @@ final class ZipDirectory {
     for (int i = 0; i < count; i++) {
       int start = i == 0 ? 0 : nameEnds[i - 1];
       int slot = find(names, start, nameEnds[i]);
-      if (table[slot] == 0) { // a repeated name keeps its first entry, as a zip reader does
-        table[slot] = i + 1;
+      if (table[slot] != 0) {
+        // torch reads the first copy of some names and the last of others; refuse to guess.
+        throw src.error(
+            entry(i).where(),
+            "appears twice in the zip directory; expected each entry once (an ambiguous archive)");
       }
+      table[slot] = i + 1;
     }
   }
 
@@ -128,7 +132,21 @@ final class ZipDirectory {
         i);
   }
 
-  /** The entry of that name (the first, if the directory repeats it), or null. */
+  /** The first entry, in directory order, whose name does not start with {@code prefix}, or -1. */
+  int firstOutside(String prefix) {
+    byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < count; i++) {
+      int start = i == 0 ? 0 : nameEnds[i - 1];
+      int end = nameEnds[i];
+      if (end - start < p.length
+          || !Arrays.equals(names, start, start + p.length, p, 0, p.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The entry of that name, or null. */
   Entry get(String name) {
     byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
     int i = table[find(utf8, 0, utf8.length)] - 1;
@@ -139,10 +157,8 @@ final class ZipDirectory {
 
   /** The slot holding the name {@code key[from, to)}, or the free slot where it would go. */
   private int find(byte[] key, int from, int to) {
-    int h = 1;
-    for (int k = from; k < to; k++) {
-      h = 31 * h + key[k];
-    }
+    // Keyed, so a directory of names built to collide cannot make each lookup a long probe.
+    int h = (int) SipHash.hash(0, key, from, to);
     int mask = table.length - 1;
     for (int slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
       int i = table[slot] - 1;
@@ -245,6 +261,7 @@ final class ZipDirectory {
                 + ", found signature 0x"
                 + Integer.toHexString(h.getInt(0)));
       }
+      int flags = h.getShort(8) & 0xFFFF;
       int method = h.getShort(10) & 0xFFFF;
       long csize = h.getInt(20) & U32;
       long usize = h.getInt(24) & U32;
@@ -281,6 +298,14 @@ final class ZipDirectory {
         extra.position(next);
       }
       readFully(in, field, commentLen, src, pos, "an entry comment");
+      if ((flags & 0x41) != 0) { // traditional or strong encryption
+        throw src.error(
+            "entry '" + lastName(names, nameLen) + "'",
+            "is encrypted (zip flag 0x"
+                + Integer.toHexString(flags)
+                + "); torch.load refuses"
+                + " encrypted entries");
+      }
       if (csize < 0 || usize < 0 || lho < 0 || lho > cdOffset) {
         byte[] all = names.toByteArray();
         String name = new String(all, all.length - nameLen, nameLen, StandardCharsets.UTF_8);
@@ -313,6 +338,11 @@ final class ZipDirectory {
         names.toByteArray(),
         nameEnds,
         cdOffset);
+  }
+
+  private static String lastName(ByteArrayOutputStream names, int nameLen) {
+    byte[] all = names.toByteArray();
+    return new String(all, all.length - nameLen, nameLen, StandardCharsets.UTF_8);
   }
 
   private static int readInt(Source src, long pos) throws IOException {

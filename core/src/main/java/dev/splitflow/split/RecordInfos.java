@@ -1,6 +1,7 @@
 package dev.splitflow.split;
 
 import dev.splitflow.pt.DType;
+import dev.splitflow.pt.Echo;
 import dev.splitflow.pt.NdArrayValue;
 import dev.splitflow.pt.PtValue;
 import dev.splitflow.pt.PtValue.BoolValue;
@@ -72,9 +73,9 @@ public final class RecordInfos {
               + ": "
               + role
               + " field '"
-              + field
+              + Echo.cut(field)
               + "' is missing; the record has "
-              + (have.isEmpty() ? "no fields" : "fields " + String.join(", ", have))
+              + (have.isEmpty() ? "no fields" : "fields " + Echo.list(have))
               + (role.equals("stratum") ? " (use has:" + field + " to stratify on presence)" : ""));
     }
     return v;

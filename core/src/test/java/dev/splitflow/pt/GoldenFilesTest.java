@@ -132,6 +132,7 @@ class GoldenFilesTest {
                   assertTrue(msg.startsWith(pt.toString() + ": "), msg);
                 }
                 assertFalse(msg.contains("\n"), msg);
+                assertTrue(msg.length() <= 2500, "an error line must stay readable: " + msg);
                 assertTrue(
                     msg.toLowerCase(Locale.ROOT).contains(mention.toLowerCase(Locale.ROOT)),
                     "error should mention '" + mention + "': " + msg);

@@ -72,7 +72,8 @@ class ReaderFuzzTest {
   void earlierFindingsAreRefusedCleanly() throws IOException {
     Path dir = repo().resolve("core/src/test/resources/fuzz-regressions");
     try (Stream<Path> s = Files.list(dir)) {
-      List<Path> cases = s.sorted().toList();
+      List<Path> cases =
+          s.filter(p -> p.getFileName().toString().startsWith("regression-")).sorted().toList();
       assertTrue(cases.size() >= 6);
       for (Path p : cases) {
         assertTrue(!readFully(Files.readAllBytes(p)), p + " should be refused");

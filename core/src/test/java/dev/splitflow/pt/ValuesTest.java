@@ -1,6 +1,7 @@
 package dev.splitflow.pt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,5 +130,51 @@ class ValuesTest {
       assertEquals(IntValue.of(1), d.keyAt(size), "the int key keeps its first form and place");
       assertEquals(null, d.get(new PtValue.FloatValue(Double.NaN)));
     }
+  }
+
+  @Test
+  void tupleKeysCompareByContentAndCollidingJavaHashesStayDistinct() {
+    PtValue.DictValue d = new PtValue.DictValue(PtValue.DictValue.Kind.DICT);
+    // "Aa" and "BB" share String.hashCode; (a, -31a) share List.hashCode: all distinct keys.
+    for (int a = 0; a < 200; a++) {
+      d.put(PtValue.TupleValue.of(List.of(IntValue.of(a), IntValue.of(-31L * a))), IntValue.of(a));
+      d.put(PtValue.StrValue.of(a % 2 == 0 ? "Aa".repeat(a) : "BB".repeat(a)), IntValue.of(a));
+    }
+    assertEquals(400, d.size());
+    // A tuple made afresh finds the entry of an equal one; (1, 1.0, True) equals (1, 1, 1).
+    PtValue again = PtValue.TupleValue.of(List.of(IntValue.of(7), IntValue.of(-217)));
+    assertEquals(IntValue.of(7), d.get(again));
+    PtValue mixed =
+        PtValue.TupleValue.of(
+            List.of(IntValue.of(1), new PtValue.FloatValue(1.0), PtValue.BoolValue.TRUE));
+    PtValue ints = PtValue.TupleValue.of(List.of(IntValue.of(1), IntValue.of(1), IntValue.of(1)));
+    assertEquals(Values.hashKey(mixed), Values.hashKey(ints));
+    assertNotEquals(
+        Values.hashKey(PtValue.TupleValue.of(List.of(PtValue.StrValue.of("a")))),
+        Values.hashKey(
+            PtValue.TupleValue.of(List.of(new PtValue.BytesValue(new byte[] {'a'}, false)))));
+    // A tensor inside a tuple key compares by identity.
+    TensorValue t = TensorValue.of(DType.INT8, new long[] {1}, new byte[] {1});
+    TensorValue u = TensorValue.of(DType.INT8, new long[] {1}, new byte[] {1});
+    assertEquals(
+        Values.hashKey(PtValue.TupleValue.of(List.of(t))),
+        Values.hashKey(PtValue.TupleValue.of(List.of(t))));
+    assertNotEquals(
+        Values.hashKey(PtValue.TupleValue.of(List.of(t))),
+        Values.hashKey(PtValue.TupleValue.of(List.of(u))));
+  }
+
+  @Test
+  void aTupleTooDeepIsRefusedWhenMadeNotWhenHashed() {
+    PtValue v = PtValue.TupleValue.of(List.of());
+    for (int i = 1; i < Values.MAX_DEPTH; i++) {
+      v = new PtValue.TupleValue(List.of(v), false);
+    }
+    Values.hashKey(v); // 1000 levels: hashed without trouble
+    PtValue deepest = v;
+    Values.ShapeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            Values.ShapeException.class, () -> new PtValue.TupleValue(List.of(deepest), false));
+    assertTrue(e.getMessage().contains("nested deeper than 1000"), e.getMessage());
   }
 }

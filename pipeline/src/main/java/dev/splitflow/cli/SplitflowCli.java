@@ -130,6 +130,10 @@ public final class SplitflowCli {
     } catch (OutOfMemoryError e) {
       stderr.println("splitflow: out of memory (raise -Xmx with JAVA_OPTS): " + e.getMessage());
       return FAILED;
+    } catch (StackOverflowError e) {
+      // The .pt reader checks nesting before recursing; this is a last guard, never a stack trace.
+      stderr.println("splitflow: " + String.join(" ", args) + ": values nested too deeply");
+      return FAILED;
     }
   }
 
