@@ -10,16 +10,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
-import com.google.cloud.storage.contrib.nio.testing.GcsSemanticsRpc;
 import com.sun.net.httpserver.HttpServer;
 import dev.splitflow.functions.config.LaunchConfig;
 import dev.splitflow.functions.gcs.StorageClients;
 import dev.splitflow.functions.launch.DataflowLauncher;
 import dev.splitflow.functions.testing.Events;
 import dev.splitflow.functions.testing.FakeDataflowServer;
-import dev.splitflow.functions.testing.InMemoryGcs;
 import dev.splitflow.functions.testing.MutableClock;
 import dev.splitflow.functions.testing.RecordingPublisher;
+import dev.splitflow.functions.testing.TestGcs;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,7 +45,7 @@ class LaunchStorageFailuresTest {
   static final String BUCKET = "data";
   static final String MARKER = "datasets/cxr/_BATCHES_COMPLETE";
 
-  private final Storage source = InMemoryGcs.create(new GcsSemanticsRpc());
+  private final Storage source = TestGcs.create();
   private final RecordingPublisher publisher = new RecordingPublisher();
   private FakeDataflowServer dataflow;
   private HttpServer server;
