@@ -56,8 +56,10 @@ public final class VersionScan {
         Executors.newFixedThreadPool(Math.max(1, Math.min(threads, batches.size())));
     try {
       List<Future<Scanned>> scans = new ArrayList<>();
+      List<Future<String>> fingerprints = new ArrayList<>();
       for (IndicesScan.Batch b : batches) {
         scans.add(pool.submit(() -> scan(b, config, idField, opener)));
+        fingerprints.add(pool.submit(() -> IndicesScan.fingerprint(b, opener)));
       }
       List<Scanned> scanned = new ArrayList<>();
       long records = 0;
@@ -84,7 +86,13 @@ public final class VersionScan {
         }
         sources.add(
             new SourceFile(
-                b.file(), b.path(), local.infos.size(), b.bytes(), b.generation(), first));
+                b.file(),
+                b.path(),
+                local.infos.size(),
+                b.bytes(),
+                b.generation(),
+                first,
+                await(fingerprints.get(i))));
       }
       if (all.isEmpty()) {
         throw new SplitException("the " + batches.size() + " batch files hold no records");

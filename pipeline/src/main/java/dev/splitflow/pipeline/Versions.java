@@ -49,7 +49,9 @@ final class Versions {
     Optional<String> existing = BeamFiles.readText(file);
     if (existing.isPresent()) {
       IndicesFile old = samePath ? prev.indices() : IndicesFile.parse(existing.get(), path);
-      List<String> changes = new ArrayList<>(IndicesScan.differences(old, input, config));
+      List<String> changes =
+          new ArrayList<>(
+              IndicesScan.differences(old, input, config, b -> BeamFiles.openSeekable(b.path())));
       String had = old.ids() == null ? null : old.ids().field();
       if (!Objects.equals(had, v.idField())) {
         changes.add(
