@@ -22,6 +22,7 @@ import dev.splitflow.functions.launch.SplitLauncher;
 import dev.splitflow.functions.launch.TemplateParameters;
 import dev.splitflow.functions.marker.MarkerException;
 import dev.splitflow.functions.marker.RunOptions;
+import dev.splitflow.functions.runs.OutputFolderClaim;
 import dev.splitflow.functions.runs.RunIds;
 import dev.splitflow.functions.runs.RunState;
 import dev.splitflow.functions.runs.RunStore;
@@ -306,6 +307,9 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
     RunStore.Versioned v = claimed;
     RunState s = v.state();
     String stage = "marker";
+    // Held from before the first change to the output folder until the job takes it over.
+    OutputFolderClaim output = null;
+    LaunchedJob job = null;
     try {
       if (!layout.watched(s.dataset())) {
         throw new MarkerException(
@@ -340,6 +344,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
                 + "; write the missing ones, then the marker again");
       }
       stage = "indices";
+      output = OutputFolderClaim.take(storage, s.bucket(), s.output(), s.runId(), s.jobName());
       String previousUri = options.previousIndicesUri(layout.uri(s.dataset()), o.uri());
       String idField = options.idFieldOrNull();
       Indices indices =
@@ -361,8 +366,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
       if (idField != null) {
         params.put(TemplateParameters.ID_FIELD, idField);
       }
-      LaunchedJob job =
-          launcher.launch(new LaunchRequest(s.runId(), s.jobName(), params, Map.of()));
+      job = launcher.launch(new LaunchRequest(s.runId(), s.jobName(), params, Map.of()));
       v = update(v, v.state().launched(job.jobId(), job.where(), now()));
       log.info(
           s.runId(),
@@ -375,16 +379,20 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
               + "; indices: "
               + indices.what());
     } catch (MarkerException | SplitException | PtException e) {
+      releaseOutput(output, job, e);
       fail(v, stage, e.getMessage());
     } catch (LaunchException e) {
+      releaseOutput(output, job, e);
       if (e.retryable()) {
         release(v, e);
         throw e;
       }
       fail(v, stage, e.getMessage());
     } catch (LostClaim e) {
+      // Another delivery of this run owns the run now, and with it the output folder's claim.
       log.warn(s.runId(), e.getMessage());
     } catch (IOException e) {
+      releaseOutput(output, job, e);
       if (Gcs.retryable(e)
           || !(e.getCause() instanceof com.google.cloud.storage.StorageException)) {
         release(v, e);
@@ -392,8 +400,24 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
       }
       fail(v, stage, e.getMessage());
     } catch (RuntimeException e) {
+      releaseOutput(output, job, e);
       release(v, e);
       throw e;
+    }
+  }
+
+  /**
+   * A run that launched no job gives its output folder back (a redelivery takes it again); once a
+   * job is launched, the claim is the job's to release.
+   */
+  private static void releaseOutput(OutputFolderClaim output, LaunchedJob job, Exception failure) {
+    if (output == null || job != null) {
+      return;
+    }
+    try {
+      output.release();
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 

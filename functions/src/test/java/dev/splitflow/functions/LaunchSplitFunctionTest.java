@@ -24,6 +24,7 @@ import dev.splitflow.functions.testing.FakeDataflowServer;
 import dev.splitflow.functions.testing.MutableClock;
 import dev.splitflow.functions.testing.RecordingPublisher;
 import dev.splitflow.functions.testing.TestGcs;
+import dev.splitflow.output.ChunkNames;
 import dev.splitflow.split.IndicesFile;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
@@ -122,6 +123,13 @@ class LaunchSplitFunctionTest {
     return publisher.messages().get(0).body();
   }
 
+  static final String CLAIM = FOLDER + "split/" + ChunkNames.CLAIM;
+
+  /** What the launched job does when it succeeds: releases the output folder's claim. */
+  private void jobReleasesTheClaim() {
+    assertTrue(storage.delete(BlobId.of(BUCKET, CLAIM)), "the launch left the claim to the job");
+  }
+
   @Test
   void aMarkerLaunchesOneJobWithTheTemplateParametersAndComputesTheIndices() throws Exception {
     batches(FOLDER, 3, 20);
@@ -156,6 +164,84 @@ class LaunchSplitFunctionTest {
     assertNotNull(s.jobId());
     assertTrue(s.indices().startsWith("computed"), s.indices());
     assertTrue(publisher.messages().isEmpty(), "no summary until the job ends");
+
+    // The folder was claimed before the indices were written, for this run: its job continues it.
+    Blob claim = storage.get(BlobId.of(BUCKET, CLAIM));
+    assertNotNull(claim, "the output folder's claim, handed to the job");
+    assertTrue(
+        claim.getCreateTimeOffsetDateTime().compareTo(indices.getCreateTimeOffsetDateTime()) <= 0,
+        "claimed before the indices were written");
+    JsonNode held = new com.fasterxml.jackson.databind.ObjectMapper().readTree(claim.getContent());
+    assertEquals(runId, held.path("run_id").asText());
+    assertTrue(held.path("holder").asText().contains(s.jobName()), held.toString());
+  }
+
+  @Test
+  void aFolderAnotherRunHoldsStopsTheRunBeforeTheIndicesAndLaunchesNothing() throws Exception {
+    batches(FOLDER, 2, 10);
+    String cli =
+        "{\"holder\": \"splitflow split (job splitflow-by-hand)\", \"host\": \"ws-7\","
+            + " \"pid\": 4242, \"user\": \"ana\", \"started\": \"2026-11-26T07:59:00Z\","
+            + " \"token\": \"t\"}";
+    Blob held =
+        storage.create(
+            BlobInfo.newBuilder(BUCKET, CLAIM).build(), cli.getBytes(StandardCharsets.UTF_8));
+    Blob m = marker(MARKER, "");
+    function().accept(Events.finalized(m, T0));
+
+    assertEquals(0, dataflow.launches().size());
+    JsonNode s = onlySummary();
+    assertEquals("FAILED", s.path("status").asText());
+    assertEquals("indices", s.path("stage").asText());
+    String reason = s.path("reason").asText();
+    assertTrue(
+        reason.contains(
+            "is claimed by another run: splitflow split (job splitflow-by-hand) (process 4242 on host ws-7, user ana"),
+        reason);
+    assertTrue(reason.contains("Nothing was changed"), reason);
+    assertTrue(reason.contains("delete gs://data/" + CLAIM + " and run again"), reason);
+    assertNull(
+        storage.get(BlobId.of(BUCKET, FOLDER + "split/" + IndicesFile.FILE_NAME)),
+        "no indices written");
+    Blob after = storage.get(BlobId.of(BUCKET, CLAIM));
+    assertEquals(
+        held.getGeneration(), after.getGeneration(), "the other run's claim is left alone");
+    assertEquals(
+        1,
+        storage.list(BUCKET, Storage.BlobListOption.prefix(FOLDER + "split/")).streamAll().count());
+  }
+
+  @Test
+  void aMarkerWrittenAgainWhileTheFirstJobRunsIsRefusedAndTheFolderStaysTheFirstRuns()
+      throws Exception {
+    batches(FOLDER, 3, 20);
+    LaunchSplitFunction fn = function();
+    Blob first = marker(MARKER, "{\"seed\": 1}");
+    fn.accept(Events.finalized(first, T0));
+    Blob indices = storage.get(BlobId.of(BUCKET, FOLDER + "split/" + IndicesFile.FILE_NAME));
+    Blob second = marker(MARKER, "{\"seed\": 2}");
+    fn.accept(Events.finalized(second, T0));
+
+    assertEquals(1, dataflow.launches().size(), "the first run's job only");
+    JsonNode refused = onlySummary();
+    assertEquals("FAILED", refused.path("status").asText());
+    assertEquals(state(second).runId(), refused.path("run_id").asText());
+    String reason = refused.path("reason").asText();
+    assertTrue(
+        reason.contains("claimed by another run: splitflow launch for run " + state(first).runId()),
+        reason);
+    Blob after = storage.get(BlobId.of(BUCKET, FOLDER + "split/" + IndicesFile.FILE_NAME));
+    assertEquals(indices.getGeneration(), after.getGeneration(), "the first run's indices");
+    IndicesFile f =
+        IndicesFile.parse(new String(after.getContent(), StandardCharsets.UTF_8), "indices");
+    assertEquals(1, f.config().seed());
+
+    // Once the first job has released the folder, a new marker runs.
+    jobReleasesTheClaim();
+    Blob third = marker(MARKER, "{\"seed\": 2}");
+    fn.accept(Events.finalized(third, T0));
+    assertEquals(2, dataflow.launches().size());
+    assertEquals(RunState.Status.LAUNCHED, state(third).status());
   }
 
   @Test
@@ -307,6 +393,7 @@ class LaunchSplitFunctionTest {
     fn.accept(Events.notification(m, T0));
     assertEquals(1, publisher.messages().size());
     assertEquals(1, dataflow.launches().size());
+    assertNull(storage.get(BlobId.of(BUCKET, CLAIM)), "no job: the folder's claim is released");
   }
 
   @ParameterizedTest
@@ -407,9 +494,11 @@ class LaunchSplitFunctionTest {
     LaunchSplitFunction fn = function();
     Blob first = marker(MARKER, "");
     fn.accept(Events.finalized(first, T0));
+    jobReleasesTheClaim();
     Blob second = marker(MARKER, "");
     fn.accept(Events.finalized(second, T0));
     assertTrue(state(second).indices().startsWith("reused"), state(second).indices());
+    jobReleasesTheClaim();
 
     batches(FOLDER, 3, 10);
     Blob third = marker(MARKER, "");
@@ -492,6 +581,7 @@ class LaunchSplitFunctionTest {
     batches(FOLDER, 2, 10);
     LaunchSplitFunction fn = function();
     fn.accept(Events.finalized(marker(MARKER, ""), T0));
+    jobReleasesTheClaim();
     batches(FOLDER, 3, 10);
     Blob m = marker(MARKER, content);
     fn.accept(Events.finalized(m, T0));

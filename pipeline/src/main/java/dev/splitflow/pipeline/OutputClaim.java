@@ -1,13 +1,11 @@
 package dev.splitflow.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.output.ChunkNames;
+import dev.splitflow.output.ClaimFile;
 import dev.splitflow.split.SplitException;
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -15,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.beam.sdk.extensions.gcp.options.GcsOptions;
@@ -39,7 +36,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class OutputClaim implements Serializable {
   private static final long serialVersionUID = 1L;
   static final String NAME = ChunkNames.CLAIM;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(OutputClaim.class.getName());
 
   private final String path;
   private final String token;
@@ -68,12 +66,14 @@ final class OutputClaim implements Serializable {
    * Takes the claim on {@code outputFolder} (creating a local folder), or stops with who holds it.
    *
    * @param holder what holds it, e.g. {@code splitflow split}
+   * @param runId the launch function's run this run works for, or null: a claim made for the same
+   *     run (by the launch function, before it wrote the indices) is continued, not refused
    */
-  static OutputClaim take(String outputFolder, String holder, PipelineOptions options)
+  static OutputClaim take(String outputFolder, String holder, String runId, PipelineOptions options)
       throws IOException {
     String path = pathIn(outputFolder);
     String token = UUID.randomUUID().toString();
-    byte[] content = describe(holder, token).getBytes(StandardCharsets.UTF_8);
+    byte[] content = ClaimFile.describe(holder, runId, token).getBytes(StandardCharsets.UTF_8);
     Store store = Store.of(path, options);
     boolean madeFolder = store.local() && !Files.exists(Path.of(path).getParent());
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -84,13 +84,22 @@ final class OutputClaim implements Serializable {
       if (existing.isEmpty()) {
         continue; // released between our create and our read: try again
       }
-      JsonNode held = parse(existing.get());
+      if (ClaimFile.isForRun(existing.get(), runId)) {
+        LOG.info(() -> "continuing the claim on " + outputFolder + " taken for run " + runId);
+        return new OutputClaim(path, ClaimFile.token(existing.get()), false);
+      }
+      JsonNode held = ClaimFile.parse(existing.get());
       if (!isStaleLocal(store, held) || !store.takeOver(existing.get())) {
-        throw new SplitException(refusal(outputFolder, path, held, existing.get()));
+        throw new SplitException(ClaimFile.refusal(outputFolder, path, existing.get()));
       }
     }
     throw new SplitException(
         outputFolder + " is being claimed by another run at this moment (" + path + "); try again");
+  }
+
+  static OutputClaim take(String outputFolder, String holder, PipelineOptions options)
+      throws IOException {
+    return take(outputFolder, holder, null, options);
   }
 
   /** Whether the claim file still holds this run's token (another run may have taken it over). */
@@ -115,32 +124,12 @@ final class OutputClaim implements Serializable {
     }
   }
 
-  private static String describe(String holder, String token) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("holder", holder);
-    o.put("host", host());
-    o.put("pid", ProcessHandle.current().pid());
-    o.put("user", System.getProperty("user.name", ""));
-    o.put("started", Instant.now().toString());
-    o.put("token", token);
-    return o.toPrettyString() + "\n";
-  }
-
   static String host() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown";
-    }
+    return ClaimFile.host();
   }
 
   private static JsonNode parse(byte[] bytes) {
-    try {
-      JsonNode n = JSON.readTree(bytes);
-      return n == null ? JSON.createObjectNode() : n;
-    } catch (IOException e) {
-      return JSON.createObjectNode();
-    }
+    return ClaimFile.parse(bytes);
   }
 
   /** Made on this host by a process that is no longer alive (a killed or crashed local run). */
@@ -152,29 +141,6 @@ final class OutputClaim implements Serializable {
     return held.path("host").asText().equals(host())
         && pid > 0
         && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
-  }
-
-  private static String refusal(String folder, String path, JsonNode held, byte[] raw) {
-    String who =
-        held.has("holder")
-            ? held.path("holder").asText()
-                + " (process "
-                + held.path("pid").asText()
-                + " on host "
-                + held.path("host").asText()
-                + ", user "
-                + held.path("user").asText()
-                + ", started "
-                + held.path("started").asText()
-                + ")"
-            : "an unreadable claim (" + raw.length + " bytes)";
-    return folder
-        + " is claimed by another run: "
-        + who
-        + ". Nothing was changed. Wait for that run to end; if it is no longer running (a"
-        + " killed run on another host, a failed Dataflow job), delete "
-        + path
-        + " and run again (docs/operations.md, \"Output claims\").";
   }
 
   /** Where a claim file lives: a local file or a Cloud Storage object. */

@@ -88,7 +88,9 @@ public final class SplitPipeline {
     // Everything above only read; from here on the folder is this run's until it ends.
     // A classic template only records the graph: its job, if ever run, runs without this driver.
     OutputClaim claim =
-        isClassicTemplate(options) ? null : OutputClaim.take(output, holder(options), options);
+        isClassicTemplate(options)
+            ? null
+            : OutputClaim.take(output, holder(options), blankToNull(options.getRunId()), options);
     try {
       SplitRun run = start(options, config, output, indicesPath, batches, claim, t0);
       if (run.result() == null && claim != null) {

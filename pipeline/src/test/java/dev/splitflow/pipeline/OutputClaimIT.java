@@ -131,6 +131,33 @@ class OutputClaimIT {
   }
 
   @Test
+  void aRunContinuesTheClaimTheLaunchFunctionTookForItsRunAndRefusesAnyOtherRun() throws Exception {
+    Files.createDirectories(out);
+    String launch =
+        "{\"holder\": \"splitflow launch for run r-1 (job j-1)\", \"run_id\": \"r-1\","
+            + " \"host\": \"function-host\", \"pid\": 1, \"started\":"
+            + " \"2026-01-01T00:00:00Z\", \"token\": \"launch-token\"}";
+    Files.writeString(out.resolve(OutputClaim.NAME), launch);
+
+    SplitException other =
+        assertThrows(SplitException.class, () -> SplitPipelineIT.split(options("--runId=r-2")));
+    assertTrue(other.getMessage().contains("splitflow launch for run r-1"), other.getMessage());
+    SplitException byHand =
+        assertThrows(SplitException.class, () -> SplitPipelineIT.split(options()));
+    assertTrue(byHand.getMessage().contains("claimed by another run"), byHand.getMessage());
+    assertEquals(launch, Files.readString(out.resolve(OutputClaim.NAME)), "left as it was");
+    try (var s = Files.list(out)) {
+      assertEquals(1, s.count(), "nothing but the claim");
+    }
+
+    SplitPipelineIT.split(options("--runId=r-1"));
+    assertFalse(Files.exists(out.resolve(OutputClaim.NAME)), "released by the run it was for");
+    OutputVerifier.Report report = OutputVerifier.verify(new LocalFolder(out), -1);
+    assertTrue(report.ok(), report.describe());
+    assertEquals("r-1", report.manifest().runId());
+  }
+
+  @Test
   void verifyOfAClaimedFolderWithoutManifestSaysARunHoldsIt() throws IOException {
     Files.createDirectories(out);
     Files.writeString(out.resolve(OutputClaim.NAME), "{}");
