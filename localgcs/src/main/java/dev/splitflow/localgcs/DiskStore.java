@@ -56,7 +56,8 @@ public final class DiskStore {
     return root;
   }
 
-  void onChange(Consumer<Change> listener) {
+  /** Calls {@code listener} after every committed change (tests record who changed what). */
+  public void onChange(Consumer<Change> listener) {
     listeners.add(listener);
   }
 

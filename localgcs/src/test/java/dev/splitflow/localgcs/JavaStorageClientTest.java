@@ -222,4 +222,62 @@ class JavaStorageClientTest {
             () -> storage.create(BlobInfo.newBuilder("other", "x").build(), new byte[] {1}));
     assertEquals(404, b.getCode());
   }
+
+  /**
+   * ifGenerationMatch=0 under concurrency, as two runs claiming one output folder send it: of many
+   * clients creating one object at once (simple and resumable uploads mixed), exactly one succeeds,
+   * every other gets 412, and the object holds the winner's bytes.
+   */
+  @Test
+  void createIfAbsentRacingFromManyClientsHasExactlyOneWinner() throws Exception {
+    int clients = 12;
+    for (int round = 0; round < 5; round++) {
+      String name = "out/_SPLITFLOW_CLAIM.json." + round;
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(clients);
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        int me = i;
+        results.add(
+            pool.submit(
+                () -> {
+                  byte[] content = ("claim of client " + me).getBytes();
+                  BlobInfo info = BlobInfo.newBuilder("data", name).build();
+                  go.await();
+                  try {
+                    if (me % 2 == 0) {
+                      storage.create(info, content, Storage.BlobTargetOption.doesNotExist());
+                    } else {
+                      try (WriteChannel w =
+                          storage.writer(info, Storage.BlobWriteOption.doesNotExist())) {
+                        w.write(ByteBuffer.wrap(content));
+                      }
+                    }
+                    return 200;
+                  } catch (StorageException e) {
+                    return e.getCode();
+                  } catch (java.io.IOException e) {
+                    return e.getCause() instanceof StorageException s ? s.getCode() : -1;
+                  }
+                }));
+      }
+      go.countDown();
+      List<Integer> codes = new ArrayList<>();
+      int winner = -1;
+      for (int i = 0; i < clients; i++) {
+        int code = results.get(i).get();
+        codes.add(code);
+        if (code == 200) {
+          winner = i;
+        }
+      }
+      pool.shutdown();
+      assertEquals(1, codes.stream().filter(c -> c == 200).count(), "one winner: " + codes);
+      assertEquals(
+          clients - 1, codes.stream().filter(c -> c == 412).count(), "the rest 412: " + codes);
+      assertArrayEquals(
+          ("claim of client " + winner).getBytes(), storage.readAllBytes(BlobId.of("data", name)));
+    }
+  }
 }
