@@ -103,6 +103,8 @@ locals {
     SPLITFLOW_SUMMARY_TOPIC         = local.summary_topic
     SPLITFLOW_MAX_EVENT_AGE_SECONDS = tostring(var.max_event_age_seconds)
     SPLITFLOW_SAMPLE_CHUNKS         = tostring(var.sample_chunks)
+    SPLITFLOW_DEEP_CHECK_CHUNKS     = tostring(var.deep_check_chunks)
+    SPLITFLOW_DEEP_CHECK_SECONDS    = tostring(var.deep_check_seconds)
   }
 
   apis = [

@@ -403,6 +403,30 @@ variable "sample_chunks" {
   }
 }
 
+variable "deep_check_chunks" {
+  type        = number
+  description = "How many chunks the verifier makes again from the batch files and compares by SHA-256 with the manifest (a sample seeded by the run id; at least the chunk count: every chunk); 0: no deep check (SPLITFLOW_DEEP_CHECK_CHUNKS). Reads those chunks' records from the batch files; see docs/operations.md."
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.deep_check_chunks >= 0 && var.deep_check_chunks <= 1000000 && floor(var.deep_check_chunks) == var.deep_check_chunks
+    error_message = "deep_check_chunks must be a whole number between 0 and 1000000."
+  }
+}
+
+variable "deep_check_seconds" {
+  type        = number
+  description = "The verifier starts no further deep-checked chunk after this many seconds of a delivery, so it ends inside verifier_timeout_seconds (the event-driven limit is 540 s); keep it at least 60 s below verifier_timeout_seconds (SPLITFLOW_DEEP_CHECK_SECONDS)."
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.deep_check_seconds >= 10 && var.deep_check_seconds <= 480 && floor(var.deep_check_seconds) == var.deep_check_seconds
+    error_message = "deep_check_seconds must be a whole number between 10 and 480."
+  }
+}
+
 variable "default_options" {
   type = object({
     trainRatio   = optional(number)

@@ -47,6 +47,8 @@ module "splitflow" {
   verifier_max_instances            = var.verifier_max_instances
   indices_max_batch_files           = var.indices_max_batch_files
   sample_chunks                     = var.sample_chunks
+  deep_check_chunks                 = var.deep_check_chunks
+  deep_check_seconds                = var.deep_check_seconds
   default_options                   = var.default_options
   max_workers                       = var.max_workers
   machine_type                      = var.machine_type

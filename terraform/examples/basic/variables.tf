@@ -196,6 +196,18 @@ variable "sample_chunks" {
   default     = null
 }
 
+variable "deep_check_chunks" {
+  type        = number
+  description = "How many chunks the verifier makes again from the batch files and compares by SHA-256 (0: none; at least the chunk count: all) (SPLITFLOW_DEEP_CHECK_CHUNKS). null: the module's default (0)."
+  default     = null
+}
+
+variable "deep_check_seconds" {
+  type        = number
+  description = "Seconds of a delivery after which the verifier starts no further deep-checked chunk (SPLITFLOW_DEEP_CHECK_SECONDS). null: the module's default (300)."
+  default     = null
+}
+
 variable "default_options" {
   type = object({
     trainRatio   = optional(number)

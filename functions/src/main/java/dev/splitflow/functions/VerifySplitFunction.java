@@ -20,14 +20,19 @@ import dev.splitflow.functions.runs.SummaryOnce;
 import dev.splitflow.functions.summary.PubSubSummaryPublisher;
 import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.functions.summary.SummaryPublisher;
+import dev.splitflow.functions.verify.DeepCheck;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.pt.PtException;
+import dev.splitflow.split.SplitException;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -109,6 +114,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
   }
 
   private void onObject(ObjectEvent o) throws IOException {
+    long started = System.nanoTime();
     Optional<String> folder =
         o.bucket().equals(layout.bucket()) ? layout.manifestFolder(o.name()) : Optional.empty();
     if (folder.isEmpty()) {
@@ -161,8 +167,46 @@ public final class VerifySplitFunction implements CloudEventsFunction {
             + " chunks opened, "
             + store.stats().requests()
             + " ranged reads");
+    if (config.deepCheckChunks() > 0 && report.ok() && report.manifest() != null) {
+      report = deepCheck(runId, o.bucket(), folder.get(), output, report, started);
+    }
     Manifest checked = report.manifest() != null ? report.manifest() : manifest;
     finish(runId, folder.get(), output, checked, null, null, report);
+  }
+
+  /** The option: chunks made again from the batch files, within the configured time. */
+  private OutputVerifier.Report deepCheck(
+      String runId,
+      String bucket,
+      String folder,
+      String output,
+      OutputVerifier.Report report,
+      long started)
+      throws IOException {
+    DeepCheck.Result deep;
+    try {
+      deep =
+          DeepCheck.run(
+              storage,
+              bucket,
+              folder,
+              output,
+              report.manifest(),
+              config.deepCheckChunks(),
+              runId,
+              started + config.deepCheckTime().toNanos());
+    } catch (PtException | SplitException | IllegalArgumentException e) {
+      List<OutputVerifier.Failure> failures = new ArrayList<>(report.failures());
+      failures.add(new OutputVerifier.Failure("chunk recomputed", e.getMessage()));
+      log.info(runId, "deep check could not recompute the chunks: " + e.getMessage());
+      return new OutputVerifier.Report(
+          report.location(), failures, report.manifest(), report.chunksOpened());
+    }
+    log.info(runId, deep.describe());
+    List<OutputVerifier.Failure> failures = new ArrayList<>(report.failures());
+    failures.addAll(deep.failures());
+    return new OutputVerifier.Report(
+        report.location(), failures, report.manifest(), report.chunksOpened());
   }
 
   private void onJob(JobEvent j) throws IOException {

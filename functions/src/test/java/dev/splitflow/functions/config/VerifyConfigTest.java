@@ -35,6 +35,12 @@ class VerifyConfigTest {
     return m;
   }
 
+  private static Map<String, String> with(String k, String v, String k2, String v2) {
+    Map<String, String> m = with(k, v);
+    m.put(k2, v2);
+    return m;
+  }
+
   private static String oneProblem(Map<String, String> env, String variable, String... mentions) {
     ConfigException e = assertThrows(ConfigException.class, () -> VerifyConfig.fromEnv(env));
     assertEquals(1, e.problems().size(), e.problems().toString());
@@ -119,6 +125,25 @@ class VerifyConfigTest {
   }
 
   @Test
+  void deepCheckIsOffByDefaultAndBoundedInsideTheEventTimeout() {
+    VerifyConfig c = VerifyConfig.fromEnv(env());
+    assertEquals(0, c.deepCheckChunks());
+    assertEquals(300, c.deepCheckTime().toSeconds());
+    VerifyConfig on =
+        VerifyConfig.fromEnv(
+            with(
+                VerifyConfig.DEEP_CHECK_CHUNKS, "1000000", VerifyConfig.DEEP_CHECK_SECONDS, "480"));
+    assertEquals(1_000_000, on.deepCheckChunks());
+    assertEquals(480, on.deepCheckTime().toSeconds());
+    oneProblem(with(VerifyConfig.DEEP_CHECK_CHUNKS, "-1"), VerifyConfig.DEEP_CHECK_CHUNKS);
+    oneProblem(
+        with(VerifyConfig.DEEP_CHECK_CHUNKS, "all"), VerifyConfig.DEEP_CHECK_CHUNKS, "'all'");
+    // 540 s is the event-driven limit: the deep check must leave time to publish.
+    oneProblem(with(VerifyConfig.DEEP_CHECK_SECONDS, "540"), VerifyConfig.DEEP_CHECK_SECONDS);
+    oneProblem(with(VerifyConfig.DEEP_CHECK_SECONDS, "0"), VerifyConfig.DEEP_CHECK_SECONDS);
+  }
+
+  @Test
   void badValues() {
     oneProblem(with(LaunchConfig.BUCKET, "gs://my-data"), LaunchConfig.BUCKET, "no gs://");
     oneProblem(with(LaunchConfig.SUMMARY_TOPIC, "summaries"), LaunchConfig.SUMMARY_TOPIC);
@@ -150,7 +175,13 @@ class VerifyConfigTest {
     // own.
     for (String v : VerifyConfig.DEPLOYED_VARIABLES) {
       assertTrue(
-          v.equals(VerifyConfig.SAMPLE_CHUNKS) || LaunchConfig.DEPLOYED_VARIABLES.contains(v), v);
+          List.of(
+                      VerifyConfig.SAMPLE_CHUNKS,
+                      VerifyConfig.DEEP_CHECK_CHUNKS,
+                      VerifyConfig.DEEP_CHECK_SECONDS)
+                  .contains(v)
+              || LaunchConfig.DEPLOYED_VARIABLES.contains(v),
+          v);
     }
   }
 }
