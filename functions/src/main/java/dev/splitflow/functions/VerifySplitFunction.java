@@ -13,6 +13,7 @@ import dev.splitflow.functions.gcs.GcsObjectStore;
 import dev.splitflow.functions.gcs.ReadStats;
 import dev.splitflow.functions.gcs.StorageClients;
 import dev.splitflow.functions.launch.LaunchRequest;
+import dev.splitflow.functions.runs.OutputFolderClaim;
 import dev.splitflow.functions.runs.RunIds;
 import dev.splitflow.functions.runs.RunState;
 import dev.splitflow.functions.runs.RunStore;
@@ -251,7 +252,29 @@ public final class VerifySplitFunction implements CloudEventsFunction {
     RunState base = v.map(RunStore.Versioned::state).orElse(null);
     String folder = base == null ? "" : base.dataset();
     String output = base == null ? "" : base.output();
+    releaseClaim(j, output);
     finish(j.runId(), folder, output, null, "job", reason, null, j);
+  }
+
+  /**
+   * A failed or cancelled job writes no more: the output folder's claim it continued for its run is
+   * released, so a new marker can run at once (another run's claim stays).
+   */
+  private void releaseClaim(JobEvent j, String output) {
+    if (output == null || output.isEmpty()) {
+      return;
+    }
+    try {
+      if (OutputFolderClaim.releaseEnded(storage, layout.bucket(), output, j.runId())) {
+        log.info(
+            j.runId(),
+            "released the claim on " + layout.uri(output) + ": job " + j.jobName() + " ended");
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          j.runId(),
+          "could not release the claim on " + layout.uri(output) + ": " + e.getMessage());
+    }
   }
 
   private void finish(

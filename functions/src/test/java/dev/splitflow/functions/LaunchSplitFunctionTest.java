@@ -14,6 +14,7 @@ import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.functions.config.LaunchConfig;
+import dev.splitflow.functions.config.VerifyConfig;
 import dev.splitflow.functions.launch.DataflowLauncher;
 import dev.splitflow.functions.launch.SplitLauncher;
 import dev.splitflow.functions.runs.RunIds;
@@ -209,6 +210,29 @@ class LaunchSplitFunctionTest {
     assertEquals(
         1,
         storage.list(BUCKET, Storage.BlobListOption.prefix(FOLDER + "split/")).streamAll().count());
+  }
+
+  @Test
+  void aFailedJobReleasesTheClaimOfItsRunSoTheNextMarkerRunsAndLeavesOtherRunsClaims()
+      throws Exception {
+    batches(FOLDER, 2, 10);
+    LaunchSplitFunction fn = function();
+    Blob first = marker(MARKER, "");
+    fn.accept(Events.finalized(first, T0));
+    RunState s = state(first);
+    VerifySplitFunction verify =
+        new VerifySplitFunction(VerifyConfig.fromEnv(env()), storage, publisher, clock);
+    verify.accept(Events.jobStatus(s.jobId(), s.jobName(), "JOB_STATE_FAILED", s.runId(), T0));
+    assertEquals("FAILED", onlySummary().path("status").asText());
+    assertNull(storage.get(BlobId.of(BUCKET, CLAIM)), "the failed job's claim is released");
+
+    Blob second = marker(MARKER, "");
+    fn.accept(Events.finalized(second, T0));
+    assertEquals(2, dataflow.launches().size(), "the next marker runs at once");
+    Blob held = storage.get(BlobId.of(BUCKET, CLAIM));
+    // The first run's status delivered again leaves the second run's claim alone.
+    verify.accept(Events.jobStatus(s.jobId(), s.jobName(), "JOB_STATE_FAILED", s.runId(), T0));
+    assertEquals(held.getGeneration(), storage.get(BlobId.of(BUCKET, CLAIM)).getGeneration());
   }
 
   @Test

@@ -105,6 +105,37 @@ public final class OutputFolderClaim {
     }
   }
 
+  /**
+   * Deletes the claim on {@code outputPrefix} if it was made for {@code runId}, whoever took it for
+   * that run: called when the run's job has ended without success, so nothing writes for the run
+   * any more and its claim would otherwise stay behind, stale. Another run's claim stays.
+   *
+   * @return whether a claim of the run was deleted
+   */
+  public static boolean releaseEnded(
+      Storage storage, String bucket, String outputPrefix, String runId) throws IOException {
+    BlobId id = BlobId.of(bucket, outputPrefix + ChunkNames.CLAIM);
+    String uri = "gs://" + bucket + "/" + id.getName();
+    Blob b = Gcs.call(() -> storage.get(id), uri);
+    if (b == null) {
+      return false;
+    }
+    Optional<byte[]> held = read(storage, BlobId.of(bucket, id.getName(), b.getGeneration()), uri);
+    if (held.isEmpty() || !ClaimFile.isForRun(held.get(), runId)) {
+      return false;
+    }
+    try {
+      storage.delete(id, Storage.BlobSourceOption.generationMatch(b.getGeneration()));
+      return true;
+    } catch (StorageException e) {
+      if (e.getCode() == 412 || e.getCode() == 404) {
+        return false;
+      }
+      throw new IOException(
+          uri + ": Cloud Storage answered " + e.getCode() + " " + e.getMessage(), e);
+    }
+  }
+
   private static Optional<byte[]> read(Storage storage, BlobId id, String uri) throws IOException {
     try {
       return Optional.of(storage.readAllBytes(id));
