@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
+import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.Lineage;
@@ -74,6 +75,13 @@ class DatasetVersionsIT {
     }
     OutputVerifier.Report report = OutputVerifier.verify(new LocalFolder(out), -1);
     assertTrue(report.ok(), report.describe());
+    // The manifest states the indices' lineage (the summary reports it from there).
+    Manifest.Lineage stated = report.manifest().lineage();
+    assertNotNull(stated);
+    assertEquals(l.previousDigest(), stated.previousIndices());
+    assertEquals(l.kept(), stated.kept());
+    assertEquals(l.added(), stated.added());
+    assertEquals(l.removed(), stated.removed());
 
     // Only the chunks the lineage lists were written; the others are the same files, untouched.
     Map<String, byte[]> v2Files = files(out);
