@@ -111,8 +111,7 @@ final class ManifestChecks {
                 + have
                 + " records, but kept plus added is "
                 + sum
-                + " (every record of a"
-                + " version is kept or added)");
+                + " (every record of a version is kept or added)");
       }
     }
     Set<String> listed = new HashSet<>();
