@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.split.SplitCounts;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -15,7 +16,8 @@ import java.util.Map;
  * {@code _SPLIT_MANIFEST.json}: written last, after every chunk exists, so its appearance means the
  * output is complete. It lists every chunk with its size and checksums, the totals per split, the
  * run's configuration and achieved per-stratum counts (copied from the indices file), and the
- * indices file's digest. Deterministic: the same run writes the same bytes (no timestamps).
+ * indices file's digest. Deterministic: the same run writes the same bytes (no timestamps). An
+ * extension ({@code --previousIndices}) adds its {@link Lineage}; other runs have none (null).
  */
 public record Manifest(
     JsonNode config,
@@ -25,7 +27,8 @@ public record Manifest(
     Map<String, SplitTotals> splits,
     JsonNode strata,
     List<ChunkInfo> chunks,
-    String runId) {
+    String runId,
+    Lineage lineage) {
 
   public static final String FORMAT = "splitflow-manifest";
   public static final int VERSION = 1;
@@ -40,6 +43,48 @@ public record Manifest(
 
   /** Records, chunks and bytes of one split. */
   public record SplitTotals(long records, int chunks, long bytes) {}
+
+  /**
+   * The manifest's {@code lineage}: how this version relates to the version it extends, copied from
+   * the indices' {@code metadata.lineage} (the verifier checks that they agree).
+   *
+   * @param previousIndices {@code sha256:<hex>} of the previous version's indices file
+   * @param kept per split, records of the previous version in this one (each in its old split)
+   * @param added per split, records new in this version
+   * @param removed per split, records of the previous version no longer in the input
+   * @param unchangedChunks chunks holding exactly the previous version's records there, not written
+   * @param newOrChangedChunks names of the chunks that are new or hold other records than before
+   */
+  public record Lineage(
+      String previousIndices,
+      SplitCounts kept,
+      SplitCounts added,
+      SplitCounts removed,
+      int unchangedChunks,
+      List<String> newOrChangedChunks) {
+    public Lineage {
+      newOrChangedChunks = List.copyOf(newOrChangedChunks);
+    }
+  }
+
+  /** A manifest without lineage (a run that extends no previous version). */
+  public Manifest(
+      JsonNode config,
+      String indicesFile,
+      String indicesSha256,
+      long indicesBytes,
+      Map<String, SplitTotals> splits,
+      JsonNode strata,
+      List<ChunkInfo> chunks,
+      String runId) {
+    this(config, indicesFile, indicesSha256, indicesBytes, splits, strata, chunks, runId, null);
+  }
+
+  /** This manifest with an extension's lineage. */
+  public Manifest withLineage(Lineage l) {
+    return new Manifest(
+        config, indicesFile, indicesSha256, indicesBytes, splits, strata, chunks, runId, l);
+  }
 
   /** A manifest for these chunks, sorted by split (train, val, test) then number. */
   public static Manifest of(
@@ -83,7 +128,7 @@ public record Manifest(
       splits.put(s, new SplitTotals(records, n, bytes));
     }
     return new Manifest(
-        config, indicesFile, indicesSha256, indicesBytes, splits, strata, sorted, runId);
+        config, indicesFile, indicesSha256, indicesBytes, splits, strata, sorted, runId, null);
   }
 
   public String toJson() {
@@ -118,11 +163,27 @@ public record Manifest(
       o.put("crc32c", c.crc32c());
       o.put("sha256", c.sha256());
     }
+    if (lineage != null) {
+      ObjectNode l = root.putObject("lineage");
+      l.put("previous_indices", lineage.previousIndices());
+      putCounts(l.putObject("kept_records"), lineage.kept());
+      putCounts(l.putObject("added_records"), lineage.added());
+      putCounts(l.putObject("removed_records"), lineage.removed());
+      l.put("unchanged_chunks", lineage.unchangedChunks());
+      ArrayNode names = l.putArray("new_or_changed_chunks");
+      lineage.newOrChangedChunks().forEach(names::add);
+    }
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static void putCounts(ObjectNode o, SplitCounts c) {
+    o.put("train", c.train());
+    o.put("val", c.val());
+    o.put("test", c.test());
   }
 
   /** Parses a manifest; {@code where} names it in errors. */
@@ -173,6 +234,75 @@ public record Manifest(
         splits,
         root.path("strata"),
         chunks,
-        root.hasNonNull("run_id") ? root.get("run_id").asText() : null);
+        root.hasNonNull("run_id") ? root.get("run_id").asText() : null,
+        root.has("lineage") ? lineage(root.get("lineage"), where) : null);
+  }
+
+  /**
+   * {@code lineage}, read strictly: the summary reports these counts, so a malformed lineage is an
+   * error naming the field, never zeros.
+   */
+  private static Lineage lineage(JsonNode l, String where) {
+    String at = where + ": lineage";
+    if (!l.isObject()) {
+      throw new IllegalArgumentException(at + ": expected an object, found " + l.getNodeType());
+    }
+    JsonNode prev = l.path("previous_indices");
+    if (!prev.isTextual() || !prev.textValue().matches("sha256:[0-9a-f]{64}")) {
+      throw new IllegalArgumentException(
+          at + ".previous_indices: expected \"sha256:\" and 64 hex digits, found " + shown(prev));
+    }
+    JsonNode unchanged = l.path("unchanged_chunks");
+    if (!unchanged.isInt() || unchanged.intValue() < 0) {
+      throw new IllegalArgumentException(
+          at + ".unchanged_chunks: expected a count >= 0, found " + shown(unchanged));
+    }
+    JsonNode names = l.path("new_or_changed_chunks");
+    if (!names.isArray()) {
+      throw new IllegalArgumentException(
+          at + ".new_or_changed_chunks: expected an array of chunk names, found " + shown(names));
+    }
+    List<String> changed = new ArrayList<>();
+    for (JsonNode n : names) {
+      if (!n.isTextual()) {
+        throw new IllegalArgumentException(
+            at + ".new_or_changed_chunks: expected chunk names, found " + shown(n));
+      }
+      changed.add(n.textValue());
+    }
+    return new Lineage(
+        prev.textValue(),
+        counts(l, at, "kept_records"),
+        counts(l, at, "added_records"),
+        counts(l, at, "removed_records"),
+        unchanged.intValue(),
+        changed);
+  }
+
+  private static SplitCounts counts(JsonNode l, String at, String name) {
+    JsonNode o = l.path(name);
+    if (!o.isObject()) {
+      throw new IllegalArgumentException(
+          at
+              + "."
+              + name
+              + ": expected an object of train, val and test counts, found "
+              + shown(o));
+    }
+    long[] c = new long[3];
+    for (int i = 0; i < 3; i++) {
+      JsonNode v = o.path(SPLITS.get(i));
+      if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
+        throw new IllegalArgumentException(
+            at + "." + name + "." + SPLITS.get(i) + ": expected a count >= 0, found " + shown(v));
+      }
+      c[i] = v.longValue();
+    }
+    return SplitCounts.of(c);
+  }
+
+  private static String shown(JsonNode n) {
+    String s = n.isMissingNode() ? "nothing" : n.toString();
+    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 }

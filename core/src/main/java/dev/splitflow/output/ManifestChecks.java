@@ -2,12 +2,17 @@ package dev.splitflow.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.split.SplitCounts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -52,6 +57,97 @@ final class ManifestChecks {
               "the manifest's strata differ from the indices' metadata.strata (the manifest was"
                   + " edited, or belongs to other indices)"));
     }
+    lineage(manifest, metadata.path("lineage"), failures);
+  }
+
+  /**
+   * An extension's counts, which the summary reports: the manifest's lineage must be the indices'
+   * ({@code metadata.lineage}), every record of a split kept or added, and the chunks it names as
+   * new or changed must be listed chunks. A manifest without lineage goes with indices without.
+   */
+  static void lineage(Manifest manifest, JsonNode indices, List<OutputVerifier.Failure> failures) {
+    Manifest.Lineage l = manifest.lineage();
+    boolean extension = indices.isObject();
+    if (l == null || !extension) {
+      if (l != null || extension) {
+        failures.add(
+            new OutputVerifier.Failure(
+                "manifest lineage",
+                l == null
+                    ? "the indices extend "
+                        + shown(indices.path("previous_digest"))
+                        + " but the manifest has no lineage (it was edited, or belongs to other"
+                        + " indices)"
+                    : "the manifest has a lineage but the indices extend no previous version"));
+      }
+      return;
+    }
+    List<String> differ = new ArrayList<>();
+    if (!l.previousIndices().equals(indices.path("previous_digest").asText())) {
+      differ.add(
+          "previous_indices is "
+              + l.previousIndices()
+              + ", the indices' metadata.lineage.previous_digest is "
+              + shown(indices.path("previous_digest")));
+    }
+    Map<String, SplitCounts> mine =
+        Map.of("kept", l.kept(), "added", l.added(), "removed", l.removed());
+    for (String f : List.of("kept", "added", "removed")) {
+      for (String s : Manifest.SPLITS) {
+        long m = count(mine.get(f), s);
+        JsonNode theirs = indices.path(f).path(s);
+        if (!theirs.isIntegralNumber() || theirs.longValue() != m) {
+          differ.add(f + "_records." + s + " is " + m + ", the indices say " + shown(theirs));
+        }
+      }
+    }
+    for (String s : Manifest.SPLITS) {
+      long have = manifest.splits().get(s).records();
+      long sum = count(l.kept(), s) + count(l.added(), s);
+      if (have != sum) {
+        differ.add(
+            s
+                + " has "
+                + have
+                + " records, but kept plus added is "
+                + sum
+                + " (every record of a version is kept or added)");
+      }
+    }
+    Set<String> listed = new HashSet<>();
+    manifest.chunks().forEach(c -> listed.add(c.name()));
+    for (String name : l.newOrChangedChunks()) {
+      if (!listed.contains(name)) {
+        differ.add(
+            "new_or_changed_chunks names " + shown(name) + ", which the manifest does not list");
+      }
+    }
+    int unchanged = manifest.chunks().size() - new HashSet<>(l.newOrChangedChunks()).size();
+    if (l.unchangedChunks() != unchanged) {
+      differ.add(
+          "unchanged_chunks is "
+              + l.unchangedChunks()
+              + ", but the manifest lists "
+              + manifest.chunks().size()
+              + " chunks of which "
+              + l.newOrChangedChunks().size()
+              + " are new or changed");
+    }
+    for (String d : differ) {
+      failures.add(new OutputVerifier.Failure("manifest lineage", d));
+    }
+  }
+
+  private static long count(SplitCounts c, String split) {
+    return switch (split) {
+      case "train" -> c.train();
+      case "val" -> c.val();
+      default -> c.test();
+    };
+  }
+
+  private static String shown(String s) {
+    return s.length() > 80 ? "\"" + s.substring(0, 80) + "...\"" : "\"" + s + "\"";
   }
 
   /** Equal JSON, numbers compared by value (0.7 and 0.70 are the same ratio). */

@@ -697,6 +697,35 @@ class TerraformWiringTest {
             timings);
     JsonNode body = JSON.readTree(full.toJson());
     assertEquals(List.of(), TerraformWiring.avroProblems(body, avsc));
+    Summary.Counts kept = new Summary.Counts(60, 12, 13);
+    Summary.Counts added = new Summary.Counts(10, 3, 2);
+    Summary.Counts removed = new Summary.Counts(1, 0, 0);
+    Summary grown =
+        new Summary(
+            "run-3",
+            "gs://b/datasets/x/",
+            "gs://b/datasets/x/split/",
+            Summary.SUCCEEDED,
+            "",
+            "",
+            "2026-01-01_00_00_00-124",
+            "splitflow-x",
+            "https://console.cloud.google.com/dataflow/jobs/r/k",
+            List.of(new Summary.SplitCount("train", 70, 2, 1000)),
+            List.of(new Summary.StratumCount("view_position=PA", "train", 0.7, 7)),
+            new Summary.Lineage(true, "sha256:" + "0f".repeat(32), kept, added, removed, 3, 1),
+            List.of(),
+            timings);
+    JsonNode extension = JSON.readTree(grown.toJson());
+    assertTrue(extension.path("lineage").path("extension").asBoolean());
+    assertEquals(List.of(), TerraformWiring.avroProblems(extension, avsc));
+    ObjectNode noFlag = extension.deepCopy();
+    ((ObjectNode) noFlag.get("lineage")).remove("extension");
+    ((ObjectNode) noFlag.get("lineage").get("kept")).put("total", "7");
+    assertEquals(
+        List.of(
+            "$.lineage.extension: missing", "$.lineage.kept.total: expected a long, found \"7\""),
+        TerraformWiring.avroProblems(noFlag, avsc));
     // A null where the schema wants a string, or a field the schema lacks, is rejected.
     ObjectNode tampered = body.deepCopy();
     tampered.putNull("job_id");

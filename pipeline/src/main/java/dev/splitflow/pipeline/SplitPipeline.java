@@ -57,7 +57,10 @@ public final class SplitPipeline {
         PipelineOptionsFactory.fromArgs(args).withValidation().as(SplitOptions.class);
     // No waitUntilFinish: the DirectRunner blocks by default, and a Flex Template launcher must
     // return as soon as the Dataflow job is submitted.
-    run(options);
+    SplitRun run = run(options);
+    // An extension's records that are gone (removed or shortened batch files): the CLI prints
+    // these; a launched job has only its log to say which files they came from.
+    run.notes().forEach(n -> LOG.warning("note: " + n));
   }
 
   /** What {@link #run} started: the indices in force and the running pipeline (null if none). */

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
+import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.Lineage;
@@ -23,7 +24,12 @@ import dev.splitflow.split.SplitException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,6 +80,13 @@ class DatasetVersionsIT {
     }
     OutputVerifier.Report report = OutputVerifier.verify(new LocalFolder(out), -1);
     assertTrue(report.ok(), report.describe());
+    // The manifest states the indices' lineage (the summary reports it from there).
+    Manifest.Lineage stated = report.manifest().lineage();
+    assertNotNull(stated);
+    assertEquals(l.previousDigest(), stated.previousIndices());
+    assertEquals(l.kept(), stated.kept());
+    assertEquals(l.added(), stated.added());
+    assertEquals(l.removed(), stated.removed());
 
     // Only the chunks the lineage lists were written; the others are the same files, untouched.
     Map<String, byte[]> v2Files = files(out);
@@ -143,6 +156,46 @@ class DatasetVersionsIT {
         run.notes());
     assertEquals(30, indices().lineage().removed().sum());
     assertEquals(90, indices().lineage().kept().sum());
+  }
+
+  @Test
+  void aLaunchedJobLogsWhichFilesRecordsAreGoneFrom() throws IOException {
+    split(options(batches, out, 2, "--computeIndicesOnly"));
+    Files.delete(batches.resolve("batch_3.pt"));
+    // The Flex Template and the local launcher start SplitPipeline.main: its log is all they keep.
+    List<String> logged = new ArrayList<>();
+    Handler h =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logged.add(r.getLevel() + " " + r.getMessage());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger log = Logger.getLogger(SplitPipeline.class.getName());
+    log.addHandler(h);
+    try {
+      SplitPipeline.main(
+          new String[] {
+            "--input=" + batches + "/",
+            "--output=" + out + "/",
+            previous(),
+            "--computeIndicesOnly",
+            "--runner=DirectRunner"
+          });
+    } finally {
+      log.removeHandler(h);
+    }
+    assertTrue(
+        logged.contains(
+            "WARNING note: batch_3.pt: all 30 records of the previous version are gone from the"
+                + " input"),
+        logged.toString());
   }
 
   @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.split.SplitCounts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,8 @@ import java.util.Objects;
  * @param where where to look: a console URL or a log file, "" when nothing ran
  * @param splits per split: records, chunks, bytes (empty when no output was checked)
  * @param strata per stratum and split: target and achieved (empty when no output was checked)
+ * @param lineage what an extension kept, added and removed ({@link Lineage#NONE} for a run that
+ *     extends no previous version, or when no output was checked)
  * @param failedChecks the verifier's failed checks
  * @param timings when things happened
  */
@@ -49,6 +52,7 @@ public record Summary(
     String where,
     List<SplitCount> splits,
     List<StratumCount> strata,
+    Lineage lineage,
     List<OutputVerifier.Failure> failedChecks,
     Timings timings) {
 
@@ -59,6 +63,57 @@ public record Summary(
   public record SplitCount(String split, long records, int chunks, long bytes) {}
 
   public record StratumCount(String stratum, String split, double target, long achieved) {}
+
+  /** Records per split and their total. */
+  public record Counts(long train, long val, long test) {
+    static Counts of(SplitCounts c) {
+      return new Counts(c.train(), c.val(), c.test());
+    }
+
+    public long total() {
+      return train + val + test;
+    }
+  }
+
+  /**
+   * How the verified output relates to the version it extends ({@code previousIndices}), from the
+   * manifest's lineage, which the verifier checks against the indices'. A run that extends nothing
+   * has {@link #NONE}: {@code extension} false, {@code previousIndices} "" and zeros, so the Avro
+   * schema needs no union and subscribers test one boolean.
+   *
+   * @param extension whether this output extends a previous version
+   * @param previousIndices {@code sha256:<hex>} of the previous version's indices file; ""
+   * @param kept per split, records of the previous version, each still in its split
+   * @param added per split, records new in this version
+   * @param removed per split, records of the previous version no longer in the input
+   * @param unchangedChunks chunks with the previous version's records, not written again
+   * @param newOrChangedChunks chunks written by this run (their names are in the manifest)
+   */
+  public record Lineage(
+      boolean extension,
+      String previousIndices,
+      Counts kept,
+      Counts added,
+      Counts removed,
+      int unchangedChunks,
+      int newOrChangedChunks) {
+    private static final Counts ZERO = new Counts(0, 0, 0);
+    public static final Lineage NONE = new Lineage(false, "", ZERO, ZERO, ZERO, 0, 0);
+
+    /** The manifest's lineage, or {@link #NONE} when it has none. */
+    public static Lineage of(Manifest.Lineage l) {
+      return l == null
+          ? NONE
+          : new Lineage(
+              true,
+              l.previousIndices(),
+              Counts.of(l.kept()),
+              Counts.of(l.added()),
+              Counts.of(l.removed()),
+              l.unchangedChunks(),
+              l.newOrChangedChunks().size());
+    }
+  }
 
   /**
    * ISO-8601 instants ("" when unknown) and the seconds from marker to this summary.
@@ -90,7 +145,40 @@ public record Summary(
     where = nz(where);
     splits = List.copyOf(splits);
     strata = List.copyOf(strata);
+    lineage = lineage == null ? Lineage.NONE : lineage;
     failedChecks = List.copyOf(failedChecks);
+  }
+
+  /** A summary of a run that extends no previous version. */
+  public Summary(
+      String runId,
+      String dataset,
+      String output,
+      String status,
+      String stage,
+      String reason,
+      String jobId,
+      String jobName,
+      String where,
+      List<SplitCount> splits,
+      List<StratumCount> strata,
+      List<OutputVerifier.Failure> failedChecks,
+      Timings timings) {
+    this(
+        runId,
+        dataset,
+        output,
+        status,
+        stage,
+        reason,
+        jobId,
+        jobName,
+        where,
+        splits,
+        strata,
+        Lineage.NONE,
+        failedChecks,
+        timings);
   }
 
   /** A FAILED summary with nothing but where and why. */
@@ -165,6 +253,7 @@ public record Summary(
         nz(where),
         splits,
         strata,
+        Lineage.of(manifest.lineage()),
         report.failures(),
         timings);
   }
@@ -186,6 +275,13 @@ public record Summary(
     a.put("run_id", runId);
     a.put("dataset", dataset);
     return a;
+  }
+
+  private static void putCounts(ObjectNode o, Counts c) {
+    o.put("train", c.train());
+    o.put("val", c.val());
+    o.put("test", c.test());
+    o.put("total", c.total());
   }
 
   public byte[] toJson() {
@@ -223,6 +319,14 @@ public record Summary(
       o.put("target", s.target());
       o.put("achieved", s.achieved());
     }
+    ObjectNode l = root.putObject("lineage");
+    l.put("extension", lineage.extension());
+    l.put("previous_indices", lineage.previousIndices());
+    putCounts(l.putObject("kept"), lineage.kept());
+    putCounts(l.putObject("added"), lineage.added());
+    putCounts(l.putObject("removed"), lineage.removed());
+    l.put("unchanged_chunks", lineage.unchangedChunks());
+    l.put("new_or_changed_chunks", lineage.newOrChangedChunks());
     ArrayNode fc = root.putArray("failed_checks");
     for (OutputVerifier.Failure f : failedChecks) {
       ObjectNode o = fc.addObject();

@@ -168,7 +168,17 @@ class SummarySchemaTest {
     List<String> objects = new ArrayList<>();
     walkObjects(schema, "$", objects);
     assertEquals(
-        List.of("$", "$.splits[]", "$.strata[]", "$.failed_checks[]", "$.timings"), objects);
+        List.of(
+            "$",
+            "$.splits[]",
+            "$.strata[]",
+            "$.lineage",
+            "$.lineage.kept",
+            "$.lineage.added",
+            "$.lineage.removed",
+            "$.failed_checks[]",
+            "$.timings"),
+        objects);
   }
 
   private static void walkObjects(JsonNode s, String at, List<String> seen) {
@@ -234,6 +244,24 @@ class SummarySchemaTest {
   @Test
   void succeededValidates() throws IOException {
     assertValid(SummaryTest.succeeded());
+  }
+
+  @Test
+  void extensionValidates() throws IOException {
+    assertValid(SummaryTest.extensionSucceeded());
+  }
+
+  @Test
+  void checkerRejectsALineageWithoutItsFlagOrWithANegativeCount() throws IOException {
+    ObjectNode j = (ObjectNode) JSON.readTree(SummaryTest.extensionSucceeded().toJson());
+    ((ObjectNode) j.get("lineage")).put("extension", "true");
+    assertInvalid(j, "$.lineage.extension: expected boolean");
+    ObjectNode k = (ObjectNode) JSON.readTree(SummaryTest.extensionSucceeded().toJson());
+    ((ObjectNode) k.get("lineage")).remove("removed");
+    assertInvalid(k, "$.lineage: required property 'removed'");
+    ObjectNode l = (ObjectNode) JSON.readTree(SummaryTest.extensionSucceeded().toJson());
+    ((ObjectNode) l.get("lineage").get("added")).put("total", -3);
+    assertInvalid(l, "below the minimum");
   }
 
   @Test

@@ -153,8 +153,55 @@ class SummaryTest {
           "total_records",
           "total_bytes",
           "strata",
+          "lineage",
           "failed_checks",
           "timings");
+
+  static final List<String> LINEAGE =
+      List.of(
+          "extension",
+          "previous_indices",
+          "kept",
+          "added",
+          "removed",
+          "unchanged_chunks",
+          "new_or_changed_chunks");
+
+  static final String PREVIOUS = "sha256:" + "ab".repeat(32);
+
+  /** The same 10 records as an extension of an 8-record version: 7 kept, 3 added, 1 removed. */
+  static Manifest extensionManifest() {
+    String lineage =
+        """
+        ,
+          "lineage": {
+            "previous_indices": "%s",
+            "kept_records": {"train": 5, "val": 1, "test": 1},
+            "added_records": {"train": 2, "val": 1, "test": 0},
+            "removed_records": {"train": 1, "val": 0, "test": 0},
+            "unchanged_chunks": 3,
+            "new_or_changed_chunks": ["train_002.pt", "val_000.pt"]
+          }
+        }
+        """
+            .formatted(PREVIOUS);
+    String json = MANIFEST_JSON.substring(0, MANIFEST_JSON.lastIndexOf('}')) + lineage;
+    return Manifest.parse(json, "gs://b/d/split/_SPLIT_MANIFEST.json");
+  }
+
+  static Summary extensionSucceeded() {
+    Manifest m = extensionManifest();
+    return Summary.verified(
+        "sf-0123456789abcdef0124",
+        "gs://b/d/",
+        "gs://b/d/split/",
+        m,
+        new OutputVerifier.Report("gs://b/d/split/", List.of(), m, 2),
+        "job-2",
+        "splitflow-d-0123456789abcdef0124",
+        "w",
+        timings());
+  }
 
   static List<String> fieldNames(JsonNode n) {
     List<String> out = new ArrayList<>();
@@ -216,6 +263,70 @@ class SummaryTest {
     assertEquals("2026-05-01T10:00:12.500Z", t.get("launched").asText());
     assertEquals("2026-05-01T10:07:30.250Z", t.get("finished").asText());
     assertEquals(450.25, t.get("seconds").asDouble());
+  }
+
+  @Test
+  void aFreshSplitSaysItExtendsNothing() throws Exception {
+    JsonNode l = json(succeeded()).get("lineage");
+    assertEquals(LINEAGE, fieldNames(l));
+    assertFalse(l.get("extension").asBoolean());
+    assertTrue(l.get("extension").isBoolean());
+    assertEquals("", l.get("previous_indices").asText());
+    for (String f : List.of("kept", "added", "removed")) {
+      assertEquals(JSON.readTree("{\"train\":0,\"val\":0,\"test\":0,\"total\":0}"), l.get(f), f);
+    }
+    assertEquals(0, l.get("unchanged_chunks").asInt());
+    assertEquals(0, l.get("new_or_changed_chunks").asInt());
+  }
+
+  @Test
+  void anExtensionReportsKeptAddedAndRemovedPerSplitAndInTotal() throws Exception {
+    Summary s = extensionSucceeded();
+    assertEquals(Summary.SUCCEEDED, s.status());
+    JsonNode j = json(s);
+    assertEquals(TOP_LEVEL, fieldNames(j));
+    assertNoNulls(j, "$");
+    JsonNode l = j.get("lineage");
+    assertEquals(LINEAGE, fieldNames(l));
+    assertTrue(l.get("extension").asBoolean());
+    assertEquals(PREVIOUS, l.get("previous_indices").asText());
+    assertEquals(JSON.readTree("{\"train\":5,\"val\":1,\"test\":1,\"total\":7}"), l.get("kept"));
+    assertEquals(JSON.readTree("{\"train\":2,\"val\":1,\"test\":0,\"total\":3}"), l.get("added"));
+    assertEquals(JSON.readTree("{\"train\":1,\"val\":0,\"test\":0,\"total\":1}"), l.get("removed"));
+    assertEquals(3, l.get("unchanged_chunks").asInt());
+    assertEquals(2, l.get("new_or_changed_chunks").asInt());
+    // The rest of the summary is that of any verified output.
+    assertEquals(10, j.get("total_records").asLong());
+    assertEquals(6, j.get("strata").size());
+  }
+
+  @Test
+  void anExtensionThatFailsVerificationStillSaysWhatItExtended() throws Exception {
+    Manifest m = extensionManifest();
+    Summary s =
+        Summary.verified(
+            "sf-5",
+            "gs://b/d/",
+            "gs://b/d/split/",
+            m,
+            new OutputVerifier.Report(
+                "loc", List.of(new OutputVerifier.Failure("chunk size", "x")), m, 0),
+            null,
+            null,
+            null,
+            timings());
+    assertEquals(Summary.FAILED, s.status());
+    assertTrue(json(s).get("lineage").get("extension").asBoolean());
+    assertEquals(7, json(s).get("lineage").get("kept").get("total").asLong());
+  }
+
+  @Test
+  void failedBeforeAnOutputHasNoLineage() throws Exception {
+    for (String stage : List.of("marker", "indices", "launch", "job")) {
+      Summary s = failedAt(stage);
+      assertEquals(Summary.Lineage.NONE, s.lineage(), stage);
+      assertFalse(json(s).get("lineage").get("extension").asBoolean(), stage);
+    }
   }
 
   @Test
