@@ -1,7 +1,5 @@
 package dev.splitflow.pt;
 
-import dev.splitflow.pt.PtValue.BoolValue;
-import dev.splitflow.pt.PtValue.DictValue;
 import dev.splitflow.pt.PtValue.IntValue;
 import dev.splitflow.pt.PtValue.ListValue;
 import dev.splitflow.pt.PtValue.StrValue;
@@ -11,7 +9,6 @@ import java.io.InputStream;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
@@ -49,17 +46,13 @@ public final class PtFile implements Closeable {
     }
   }
 
-  private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
-  private static final int LEGACY_PROTOCOL = 1001;
-
   private final Source src;
   private final Format format;
   private final PtValue root;
   private final List<StorageRef> storages;
   private final boolean ownsChannel;
 
-  private PtFile(
-      Source src, Format format, PtValue root, List<StorageRef> storages, boolean ownsChannel) {
+  PtFile(Source src, Format format, PtValue root, List<StorageRef> storages, boolean ownsChannel) {
     this.src = src;
     this.format = format;
     this.root = root;
@@ -100,7 +93,7 @@ public final class PtFile implements Closeable {
       return openZip(src, owns);
     }
     if ((sig & 0xFFFFFF) == 0x8a0280) {
-      return openLegacy(src, owns);
+      return LegacyFormat.open(src, owns);
     }
     throw src.error(
         Source.at(0),
@@ -518,107 +511,9 @@ public final class PtFile implements Closeable {
     return StandardCharsets.UTF_8.decode(b).toString();
   }
 
-  // ---------------------------------------------------------------- legacy
-
-  private static PtFile openLegacy(Source src, boolean owns) throws IOException {
-    InputStream in = src.region(0, src.size, "the legacy pickles");
-    long[] pos = {0};
-    Map<String, StorageRef> byKey = new LinkedHashMap<>();
-    Unpickler.PersistentLoader loader =
-        (pid, where) -> storageFor(declared(pid, 6, src, where), byKey, src, where);
-
-    Object magic = legacyPickle(in, src, pos, "legacy magic number", loader);
-    if (!(magic instanceof IntValue m) || !m.value().equals(LEGACY_MAGIC)) {
-      throw src.error(
-          Source.at(0),
-          "expected the legacy torch magic number 0x1950a86a20f9469cfc6c, found a "
-              + Unpickler.describe(magic));
-    }
-    Object protocol = legacyPickle(in, src, pos, "legacy protocol version", loader);
-    if (!(protocol instanceof IntValue p)
-        || !p.value().equals(BigInteger.valueOf(LEGACY_PROTOCOL))) {
-      throw src.error(
-          "legacy protocol version",
-          "expected protocol " + LEGACY_PROTOCOL + ", found " + Unpickler.describe(protocol));
-    }
-    Object sysInfo = legacyPickle(in, src, pos, "legacy sys_info", loader);
-    if (!(sysInfo instanceof DictValue info)
-        || !(info.get("little_endian") instanceof BoolValue le)
-        || !le.value()) {
-      throw src.error(
-          "legacy sys_info", "expected a little-endian file ({'little_endian': True, ...})");
-    }
-    long recordsAt = pos[0];
-    Unpickler main = new Unpickler(in, src, "legacy data pickle", recordsAt, -1, loader);
-    PtValue root = rootValue(main, main.load());
-    pos[0] += main.position();
-    Object keys = legacyPickle(in, src, pos, "legacy storage key list", loader);
-    if (!(keys instanceof ListValue keyList)) {
-      throw src.error(
-          "legacy storage key list", "expected a list of keys, found " + Unpickler.describe(keys));
-    }
-    long at = pos[0];
-    List<StorageRef> ordered = new ArrayList<>();
-    for (PtValue k : keyList.items()) {
-      String key = k instanceof StrValue s ? s.value() : null;
-      StorageRef ref = key == null ? null : byKey.get(key);
-      if (ref != null && ordered.contains(ref)) {
-        throw src.error(
-            "legacy storage key list", "storage key '" + Echo.cut(key) + "' is listed twice");
-      }
-      if (ref == null) {
-        throw src.error(
-            Source.at(at),
-            "expected storage keys that the data pickle uses, found "
-                + (key == null ? "a " + k.typeName() : "unused key '" + Echo.cut(key) + "'"));
-      }
-      if (at > src.size - 8 || ref.byteLength() > src.size - at - 8) {
-        throw src.error(
-            Source.at(at),
-            "expected storage '"
-                + key
-                + "' of "
-                + ref.byteLength()
-                + " bytes plus an 8-byte count, found only "
-                + Math.max(0, src.size - at)
-                + " bytes before the end of the file");
-      }
-      ref.bind(
-          StorageData.open(
-              src,
-              ref,
-              new StorageData.Location(StorageData.Kind.LEGACY, at, 8 + ref.byteLength()),
-              "storage '" + Echo.cut(key) + "'"));
-      ordered.add(ref);
-      at += 8 + ref.byteLength();
-    }
-    if (ordered.size() != byKey.size()) {
-      throw src.error(
-          "legacy storage key list",
-          "expected all " + byKey.size() + " storages the data uses, found " + ordered.size());
-    }
-    if (at != src.size) {
-      throw src.error(
-          Source.at(at),
-          "expected the file to end after the last storage, found "
-              + (src.size - at)
-              + " more bytes");
-    }
-    return new PtFile(src, Format.LEGACY, root, Collections.unmodifiableList(ordered), owns);
-  }
-
-  private static Object legacyPickle(
-      InputStream in, Source src, long[] pos, String what, Unpickler.PersistentLoader loader)
-      throws IOException {
-    Unpickler u = new Unpickler(in, src, what, pos[0], -1, loader);
-    Object v = u.load();
-    pos[0] += u.position();
-    return v;
-  }
-
   // ---------------------------------------------------------------- shared
 
-  private static PtValue rootValue(Unpickler u, Object loaded) {
+  static PtValue rootValue(Unpickler u, Object loaded) {
     PtValue root = u.value(loaded);
     try {
       Values.seal(root);
@@ -633,9 +528,9 @@ public final class PtFile implements Closeable {
    * add view metadata, which must be None), and returns its one shared {@link StorageRef}.
    */
   /** What a persistent id declares: a storage's key, element type (null: untyped) and size. */
-  private record Declared(String key, DType dtype, long byteLength) {}
+  record Declared(String key, DType dtype, long byteLength) {}
 
-  private static Declared declared(List<Object> pid, int arity, Source src, String where) {
+  static Declared declared(List<Object> pid, int arity, Source src, String where) {
     String shape = "('storage', <torch storage type>, key, location, numel)";
     if (pid.size() != arity
         || !(pid.get(0) instanceof StrValue tag)
@@ -688,7 +583,7 @@ public final class PtFile implements Closeable {
   }
 
   /** The storage {@code d} names: the one already in {@code byKey}, or a new one put there. */
-  private static StorageRef storageFor(
+  static StorageRef storageFor(
       Declared d, Map<String, StorageRef> byKey, Source src, String where) {
     StorageRef existing = byKey.get(d.key());
     if (existing != null) {

@@ -173,6 +173,19 @@ final class ZipDirectory {
   }
 
   static ZipDirectory read(Source src) throws IOException {
+    End end = zip64End(src, endRecord(src));
+    int n = checkedCount(src, end);
+    return readCentralDirectory(src, end, n);
+  }
+
+  /**
+   * Where the central directory is, as the end records declare it: {@code limit} is where it must
+   * end (the Zip64 end record, else the classic one at {@code eocdPos}).
+   */
+  private record End(long eocdPos, long count, long cdSize, long cdOffset, long limit) {}
+
+  /** The classic end-of-central-directory record: the last one whose comment ends the file. */
+  private static End endRecord(Source src) throws IOException {
     int tailLen = (int) Math.min(src.size, 22 + 0xFFFF);
     long tailStart = src.size - tailLen;
     ByteBuffer tail = src.read(tailStart, tailLen, "the zip end record");
@@ -189,32 +202,47 @@ final class ZipDirectory {
           "expected a zip end-of-central-directory record, found none (truncated or not a zip)");
     }
     long eocdPos = tailStart + eocd;
-    long count = tail.getShort(eocd + 10) & 0xFFFF;
-    long cdSize = tail.getInt(eocd + 12) & U32;
-    long cdOffset = tail.getInt(eocd + 16) & U32;
-    long cdLimit = eocdPos;
-    if (eocdPos >= 20 && readInt(src, eocdPos - 20) == ZIP64_LOCATOR_SIG) {
-      ByteBuffer loc = src.read(eocdPos - 20, 20, "the zip64 locator");
-      long z64Pos = loc.getLong(8);
-      if (z64Pos < 0 || z64Pos > eocdPos - 20 - 56) {
-        throw src.error(
-            Source.at(eocdPos - 20),
-            "zip64 locator points to " + z64Pos + ", outside the file's " + src.size + " bytes");
-      }
-      ByteBuffer z = src.read(z64Pos, 56, "the zip64 end record");
-      if (z.getInt(0) != ZIP64_EOCD_SIG) {
-        throw src.error(
-            Source.at(z64Pos),
-            "expected the zip64 end record signature, found 0x" + Integer.toHexString(z.getInt(0)));
-      }
-      count = z.getLong(32);
-      cdSize = z.getLong(40);
-      cdOffset = z.getLong(48);
-      cdLimit = z64Pos;
+    return new End(
+        eocdPos,
+        tail.getShort(eocd + 10) & 0xFFFF,
+        tail.getInt(eocd + 12) & U32,
+        tail.getInt(eocd + 16) & U32,
+        eocdPos);
+  }
+
+  /**
+   * {@code end} with the Zip64 end record's count, size and offset where a locator points to one.
+   */
+  private static End zip64End(Source src, End end) throws IOException {
+    long eocdPos = end.eocdPos();
+    if (eocdPos < 20 || readInt(src, eocdPos - 20) != ZIP64_LOCATOR_SIG) {
+      return end;
     }
+    ByteBuffer loc = src.read(eocdPos - 20, 20, "the zip64 locator");
+    long z64Pos = loc.getLong(8);
+    if (z64Pos < 0 || z64Pos > eocdPos - 20 - 56) {
+      throw src.error(
+          Source.at(eocdPos - 20),
+          "zip64 locator points to " + z64Pos + ", outside the file's " + src.size + " bytes");
+    }
+    ByteBuffer z = src.read(z64Pos, 56, "the zip64 end record");
+    if (z.getInt(0) != ZIP64_EOCD_SIG) {
+      throw src.error(
+          Source.at(z64Pos),
+          "expected the zip64 end record signature, found 0x" + Integer.toHexString(z.getInt(0)));
+    }
+    return new End(eocdPos, z.getLong(32), z.getLong(40), z.getLong(48), z64Pos);
+  }
+
+  /** The entry count, once the declared directory fits the file and can hold that many entries. */
+  private static int checkedCount(Source src, End end) {
+    long count = end.count();
+    long cdSize = end.cdSize();
+    long cdOffset = end.cdOffset();
+    long cdLimit = end.limit();
     if (cdOffset < 0 || cdSize < 0 || cdOffset > cdLimit || cdSize > cdLimit - cdOffset) {
       throw src.error(
-          Source.at(eocdPos),
+          Source.at(end.eocdPos()),
           "central directory declared at "
               + cdOffset
               + " with "
@@ -224,7 +252,7 @@ final class ZipDirectory {
     }
     if (count < 0 || count > cdSize / 46) {
       throw src.error(
-          Source.at(eocdPos),
+          Source.at(end.eocdPos()),
           "central directory declares "
               + count
               + " entries, more than its "
@@ -233,21 +261,22 @@ final class ZipDirectory {
     }
     int n = (int) count; // at most cdSize / 46, and a directory over 98 GB is not a .pt file
     if (n != count) {
-      throw src.error(Source.at(eocdPos), "central directory declares " + count + " entries");
+      throw src.error(Source.at(end.eocdPos()), "central directory declares " + count + " entries");
     }
-    // Grown as entries are read, so a false count costs no memory before it is found out.
-    int capacity = Math.min(n, 1024);
-    int[] methods = new int[capacity];
-    long[] compressedSizes = new long[capacity];
-    long[] sizes = new long[capacity];
-    long[] localHeaderOffsets = new long[capacity];
-    int[] nameEnds = new int[capacity];
-    ByteArrayOutputStream names = new ByteArrayOutputStream((int) Math.min(cdSize, 1 << 20));
+    return n;
+  }
+
+  /** The {@code n} central directory entries, each checked as it is read. */
+  private static ZipDirectory readCentralDirectory(Source src, End end, int n) throws IOException {
+    long count = end.count();
+    long cdOffset = end.cdOffset();
+    Columns c = new Columns(n);
+    ByteArrayOutputStream names = new ByteArrayOutputStream((int) Math.min(end.cdSize(), 1 << 20));
     byte[] header = new byte[46];
     ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
     byte[] field = new byte[256];
     DataInputStream in =
-        new DataInputStream(src.region(cdOffset, cdSize, "the zip central directory"));
+        new DataInputStream(src.region(cdOffset, end.cdSize(), "the zip central directory"));
     long pos = cdOffset;
     for (int i = 0; i < n; i++) {
       readFully(in, header, 46, src, pos, "a central directory entry");
@@ -263,41 +292,22 @@ final class ZipDirectory {
       }
       int flags = h.getShort(8) & 0xFFFF;
       int method = h.getShort(10) & 0xFFFF;
-      long csize = h.getInt(20) & U32;
-      long usize = h.getInt(24) & U32;
+      // usize, csize, local header offset: the order Zip64 extra fields replace them in.
+      long[] sizes = {h.getInt(24) & U32, h.getInt(20) & U32, h.getInt(42) & U32};
       int nameLen = h.getShort(28) & 0xFFFF;
       int extraLen = h.getShort(30) & 0xFFFF;
       int commentLen = h.getShort(32) & 0xFFFF;
-      long lho = h.getInt(42) & U32;
       if (field.length < Math.max(nameLen, Math.max(extraLen, commentLen))) {
         field = new byte[0x10000];
       }
       readFully(in, field, nameLen, src, pos, "an entry name");
       names.write(field, 0, nameLen);
       readFully(in, field, extraLen, src, pos, "an entry's extra field");
-      ByteBuffer extra = ByteBuffer.wrap(field, 0, extraLen).order(ByteOrder.LITTLE_ENDIAN);
-      // Zip64 sizes and offset replace exactly the fields that hold 0xFFFFFFFF, in this order.
-      while (extra.remaining() >= 4) {
-        int id = extra.getShort() & 0xFFFF;
-        int len = extra.getShort() & 0xFFFF;
-        if (len > extra.remaining()) {
-          break;
-        }
-        int next = extra.position() + len;
-        if (id == 1) {
-          if (usize == U32 && extra.position() + 8 <= next) {
-            usize = extra.getLong();
-          }
-          if (csize == U32 && extra.position() + 8 <= next) {
-            csize = extra.getLong();
-          }
-          if (lho == U32 && extra.position() + 8 <= next) {
-            lho = extra.getLong();
-          }
-        }
-        extra.position(next);
-      }
+      applyZip64Extra(field, extraLen, sizes);
       readFully(in, field, commentLen, src, pos, "an entry comment");
+      long usize = sizes[0];
+      long csize = sizes[1];
+      long lho = sizes[2];
       if ((flags & 0x41) != 0) { // traditional or strong encryption
         throw src.error(
             "entry '" + lastName(names, nameLen) + "'",
@@ -307,14 +317,75 @@ final class ZipDirectory {
                 + " encrypted entries");
       }
       if (csize < 0 || usize < 0 || lho < 0 || lho > cdOffset) {
-        byte[] all = names.toByteArray();
-        String name = new String(all, all.length - nameLen, nameLen, StandardCharsets.UTF_8);
         throw src.error(
-            "entry '" + name + "'",
+            "entry '" + lastName(names, nameLen) + "'",
             "sizes or offset out of range (offset " + lho + ", " + csize + " bytes)");
       }
+      c.add(i, method, csize, usize, lho, names.size());
+      pos += 46L + nameLen + extraLen + commentLen;
+    }
+    return new ZipDirectory(
+        src,
+        n,
+        c.methods,
+        c.compressedSizes,
+        c.sizes,
+        c.localHeaderOffsets,
+        names.toByteArray(),
+        c.nameEnds,
+        cdOffset);
+  }
+
+  /**
+   * Zip64 sizes and offset from an entry's extra field {@code field[0, len)}: they replace exactly
+   * the values of {@code sizes} (size, compressed size, local header offset) that hold 0xFFFFFFFF,
+   * in this order.
+   */
+  private static void applyZip64Extra(byte[] field, int len, long[] sizes) {
+    ByteBuffer extra = ByteBuffer.wrap(field, 0, len).order(ByteOrder.LITTLE_ENDIAN);
+    while (extra.remaining() >= 4) {
+      int id = extra.getShort() & 0xFFFF;
+      int size = extra.getShort() & 0xFFFF;
+      if (size > extra.remaining()) {
+        break;
+      }
+      int next = extra.position() + size;
+      if (id == 1) {
+        for (int k = 0; k < sizes.length; k++) {
+          if (sizes[k] == U32 && extra.position() + 8 <= next) {
+            sizes[k] = extra.getLong();
+          }
+        }
+      }
+      extra.position(next);
+    }
+  }
+
+  /**
+   * The directory's columns while it is read, grown as entries arrive so a false count costs no
+   * memory before it is found out.
+   */
+  private static final class Columns {
+    private final int n;
+    int[] methods;
+    long[] compressedSizes;
+    long[] sizes;
+    long[] localHeaderOffsets;
+    int[] nameEnds;
+
+    Columns(int n) {
+      this.n = n;
+      int capacity = Math.min(n, 1024);
+      methods = new int[capacity];
+      compressedSizes = new long[capacity];
+      sizes = new long[capacity];
+      localHeaderOffsets = new long[capacity];
+      nameEnds = new int[capacity];
+    }
+
+    void add(int i, int method, long csize, long usize, long lho, int nameEnd) {
       if (i == methods.length) {
-        capacity = (int) Math.min(n, 2L * capacity);
+        int capacity = (int) Math.min(n, 2L * methods.length);
         methods = Arrays.copyOf(methods, capacity);
         compressedSizes = Arrays.copyOf(compressedSizes, capacity);
         sizes = Arrays.copyOf(sizes, capacity);
@@ -325,19 +396,8 @@ final class ZipDirectory {
       compressedSizes[i] = csize;
       sizes[i] = usize;
       localHeaderOffsets[i] = lho;
-      nameEnds[i] = names.size();
-      pos += 46L + nameLen + extraLen + commentLen;
+      nameEnds[i] = nameEnd;
     }
-    return new ZipDirectory(
-        src,
-        n,
-        methods,
-        compressedSizes,
-        sizes,
-        localHeaderOffsets,
-        names.toByteArray(),
-        nameEnds,
-        cdOffset);
   }
 
   private static String lastName(ByteArrayOutputStream names, int nameLen) {
