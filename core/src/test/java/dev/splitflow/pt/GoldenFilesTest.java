@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +51,7 @@ class GoldenFilesTest {
   Stream<DynamicTest> validListFilesStreamTheRecordsOpenReads() throws IOException {
     return eachValidFile(
         pt -> {
-          List<String> expected = new java.util.ArrayList<>();
+          List<String> expected = new ArrayList<>();
           try (PtFile f = PtFile.open(pt)) {
             if (!(f.root() instanceof PtValue.ListValue)) {
               return;
@@ -57,8 +60,8 @@ class GoldenFilesTest {
               expected.add(PtJson.toJson(r, true));
             }
           }
-          List<String> streamed = new java.util.ArrayList<>();
-          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pt)) {
+          List<String> streamed = new ArrayList<>();
+          try (FileChannel ch = FileChannel.open(pt)) {
             PtFile.forEachRecord(ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
           }
           assertEquals(expected, streamed);
@@ -71,7 +74,7 @@ class GoldenFilesTest {
     // names the value, not the file.
     return eachHostileFile(
         pt -> {
-          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pt)) {
+          try (FileChannel ch = FileChannel.open(pt)) {
             PtFile.forEachRecord(ch, pt.toString(), (i, r) -> PtJson.toJson(r, true));
           }
         },
@@ -83,7 +86,7 @@ class GoldenFilesTest {
     return eachHostileFile(
         pt -> {
           try (PtFile f = PtFile.open(pt)) {
-            PtJson.write(f, java.io.Writer.nullWriter());
+            PtJson.write(f, Writer.nullWriter());
           }
         },
         true);
@@ -186,7 +189,7 @@ class GoldenFilesTest {
   }
 
   private static List<String> fieldNames(JsonNode n) {
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     n.fieldNames().forEachRemaining(names::add);
     return names;
   }

@@ -23,9 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,7 @@ class JavaStorageClientTest {
     assertEquals(1, b.getMetageneration());
     String md5 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(data));
     assertEquals(md5, b.getMd5());
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(data);
     assertEquals(
         Base64.getEncoder()
@@ -103,8 +105,7 @@ class JavaStorageClientTest {
       }
       assertEquals(123, n);
       assertArrayEquals(
-          java.util.Arrays.copyOfRange(data, 500_000, 500_123),
-          java.util.Arrays.copyOf(buf.array(), 123));
+          Arrays.copyOfRange(data, 500_000, 500_123), Arrays.copyOf(buf.array(), 123));
     }
   }
 

@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.split.SplitException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -16,6 +19,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.beam.sdk.extensions.gcp.options.GcsOptions;
@@ -249,7 +254,7 @@ final class OutputClaim implements Serializable {
       } catch (NoSuchFileException e) {
         return true; // someone else moved it; our next create decides
       }
-      boolean same = java.util.Arrays.equals(Files.readAllBytes(aside), stale);
+      boolean same = Arrays.equals(Files.readAllBytes(aside), stale);
       if (!same) {
         // A live claim replaced the stale one between our read and the rename: put it back.
         Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
@@ -282,7 +287,7 @@ final class OutputClaim implements Serializable {
               .setExpectFileToNotExist(true) // ifGenerationMatch=0
               .build();
       try (var out = gcs.create(object, once)) {
-        out.write(java.nio.ByteBuffer.wrap(content));
+        out.write(ByteBuffer.wrap(content));
       } catch (IOException e) {
         // The precondition failure arrives as an error on close; an existing claim explains it.
         if (read().isPresent()) {
@@ -295,16 +300,16 @@ final class OutputClaim implements Serializable {
 
     @Override
     public Optional<byte[]> read() throws IOException {
-      try (var in = java.nio.channels.Channels.newInputStream(gcs.open(object))) {
+      try (var in = Channels.newInputStream(gcs.open(object))) {
         return Optional.of(in.readAllBytes());
-      } catch (java.io.FileNotFoundException | NoSuchFileException e) {
+      } catch (FileNotFoundException | NoSuchFileException e) {
         return Optional.empty();
       }
     }
 
     @Override
     public void delete() throws IOException {
-      gcs.remove(java.util.List.of(object.toString()));
+      gcs.remove(List.of(object.toString()));
     }
 
     @Override
