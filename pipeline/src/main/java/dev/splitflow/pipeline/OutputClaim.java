@@ -208,6 +208,10 @@ final class OutputClaim implements Serializable {
     }
   }
 
+  /**
+   * A claim file on the local disk: created with {@code CREATE_NEW}, so the file system decides the
+   * race.
+   */
   static final class LocalStore implements Store {
     private final Path file;
 
@@ -265,6 +269,10 @@ final class OutputClaim implements Serializable {
     }
   }
 
+  /**
+   * A claim object on Cloud Storage: created with {@code ifGenerationMatch=0}, so the bucket
+   * decides the race.
+   */
   static final class GcsStore implements Store {
     private final GcsPath object;
     private final GcsUtil gcs;

@@ -34,6 +34,10 @@ public record LaunchConfig(
     DataflowSettings dataflow,
     LocalSettings local) {
 
+  /**
+   * What starts the split job: Dataflow in the cloud, or the pipeline's jar locally ({@code
+   * LocalSettings}).
+   */
   public enum Launcher {
     DATAFLOW,
     LOCAL
