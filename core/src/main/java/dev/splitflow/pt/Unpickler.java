@@ -563,7 +563,9 @@ final class Unpickler {
     if (o == null) {
       throw error("memo id " + id + " was never stored");
     }
-    if (sink != null && o == bottom) {
+    // Only a list at the bottom is streamed into; a state dict's bottom is its OrderedDict global,
+    // which the pickle may name again, and stream() then says the root is not a list.
+    if (sink != null && o == bottom && o instanceof ListValue) {
       throw error("the top-level list refers to itself");
     }
     return o;

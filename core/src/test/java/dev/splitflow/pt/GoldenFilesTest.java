@@ -47,22 +47,43 @@ class GoldenFilesTest {
         });
   }
 
+  /**
+   * A list file streams the records {@link PtFile#open} reads; any other file (a root tensor, a
+   * legacy root tensor, a state dict) has no records, and streaming refuses it by name without
+   * handing anything out. Every valid file is checked one way or the other.
+   */
   @TestFactory
-  Stream<DynamicTest> validListFilesStreamTheRecordsOpenReads() throws IOException {
+  Stream<DynamicTest> validFilesStreamTheRecordsOpenReadsOrAreRefusedAsNotAList()
+      throws IOException {
     return eachValidFile(
         pt -> {
           List<String> expected = new ArrayList<>();
+          String notAList = null;
           try (PtFile f = PtFile.open(pt)) {
-            if (!(f.root() instanceof PtValue.ListValue)) {
-              return;
-            }
-            for (PtValue r : f.records()) {
-              expected.add(PtJson.toJson(r, true));
+            if (f.root() instanceof PtValue.ListValue) {
+              for (PtValue r : f.records()) {
+                expected.add(PtJson.toJson(r, true));
+              }
+            } else {
+              notAList = f.root().typeName();
             }
           }
           List<String> streamed = new ArrayList<>();
           try (FileChannel ch = FileChannel.open(pt)) {
-            PtFile.forEachRecord(ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
+            if (notAList == null) {
+              PtFile.forEachRecord(
+                  ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
+            } else {
+              PtFormatException e =
+                  assertThrows(
+                      PtFormatException.class,
+                      () -> PtFile.forEachRecord(ch, pt.toString(), (i, r) -> streamed.add("?")));
+              assertTrue(e.getMessage().startsWith(pt + ": "), e.getMessage());
+              assertTrue(
+                  e.getMessage()
+                      .contains("expected a list of records at the top level, found a " + notAList),
+                  e.getMessage());
+            }
           }
           assertEquals(expected, streamed);
         });
