@@ -11,7 +11,9 @@ import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.StorageRef;
 import dev.splitflow.pt.TensorValue;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +36,8 @@ public final class SyntheticBatch {
    */
   public static List<Path> writeDataset(
       Path dir, int batches, int recordsPerBatch, int imageBytes, long seed) throws IOException {
-    java.nio.file.Files.createDirectories(dir);
-    List<Path> files = new java.util.ArrayList<>();
+    Files.createDirectories(dir);
+    List<Path> files = new ArrayList<>();
     for (int b = 0; b < batches; b++) {
       Path f = dir.resolve("batch_" + (b + 1) + ".pt");
       write(f, (long) b * recordsPerBatch, recordsPerBatch, imageBytes, seed + b);

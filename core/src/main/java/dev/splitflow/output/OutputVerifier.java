@@ -13,10 +13,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks an output folder against its manifest and indices, from object metadata only (sizes and
@@ -166,7 +169,7 @@ public final class OutputVerifier {
    */
   private static boolean checkChunkNames(Manifest manifest, List<Failure> failures) {
     boolean usable = true;
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (ChunkInfo c : manifest.chunks()) {
       Optional<ChunkNames.Parsed> parsed = ChunkNames.parse(c.name());
       if (parsed.isEmpty()) {
@@ -267,7 +270,7 @@ public final class OutputVerifier {
                 c.name() + " has CRC32C " + o.crc32c() + ", the manifest says " + c.crc32c()));
       }
     }
-    for (String name : new java.util.TreeSet<>(present.keySet())) {
+    for (String name : new TreeSet<>(present.keySet())) {
       if (ChunkNames.matchesChunkGlob(name)) {
         failures.add(
             new Failure(

@@ -14,6 +14,7 @@ import dev.splitflow.pt.PtValue.TupleValue;
 import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -237,7 +238,7 @@ final class Globals {
     if (!(a.get(0) instanceof StrValue text) || !(a.get(1) instanceof StrValue enc)) {
       throw u.error(n + " expects (str, encoding), found a " + Unpickler.describe(a.get(0)));
     }
-    String e = enc.value().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    String e = enc.value().toLowerCase(Locale.ROOT).replace('_', '-');
     if (!e.equals("latin1") && !e.equals("latin-1") && !e.equals("iso-8859-1")) {
       throw u.error(n + " expects the latin1 encoding, found '" + enc.value() + "'");
     }

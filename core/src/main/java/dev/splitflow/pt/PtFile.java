@@ -3,6 +3,8 @@ package dev.splitflow.pt;
 import dev.splitflow.pt.PtValue.IntValue;
 import dev.splitflow.pt.PtValue.ListValue;
 import dev.splitflow.pt.PtValue.StrValue;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,11 +17,15 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,7 +48,7 @@ public final class PtFile implements Closeable {
     LEGACY;
 
     public String jsonName() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -186,8 +192,8 @@ public final class PtFile implements Closeable {
       try (InputStream in = z.open()) {
         pickle = in.readNBytes((int) z.pkl().size);
       }
-      reads = Unpickler.memoReads(new java.io.ByteArrayInputStream(pickle), pickle.length);
-      u = z.streamingUnpickler(new java.io.ByteArrayInputStream(pickle));
+      reads = Unpickler.memoReads(new ByteArrayInputStream(pickle), pickle.length);
+      u = z.streamingUnpickler(new ByteArrayInputStream(pickle));
     } else {
       try (InputStream in = z.open()) {
         reads = Unpickler.memoReads(in, z.pkl().size);
@@ -210,10 +216,10 @@ public final class PtFile implements Closeable {
       return null;
     }
     ZipPickle z = ZipPickle.find(src);
-    java.security.MessageDigest sha;
+    MessageDigest sha;
     try {
-      sha = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
     byte[] buf = new byte[1 << 16];
@@ -222,7 +228,7 @@ public final class PtFile implements Closeable {
         sha.update(buf, 0, n);
       }
     }
-    return java.util.HexFormat.of().formatHex(sha.digest());
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** Every storage the file's tensors point into, in the order the pickle first names them. */
@@ -302,7 +308,7 @@ public final class PtFile implements Closeable {
       // a call into zlib (a 50 MB deflated pickle took 16 s to walk).
       return pkl.method == ZipDirectory.STORED
           ? src.region(start, pkl.compressedSize, pkl.where())
-          : new java.io.BufferedInputStream(
+          : new BufferedInputStream(
               src.inflated(start, pkl.compressedSize, pkl.where()), 64 * 1024);
     }
 

@@ -16,11 +16,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The lossless JSON form of a .pt file's values that {@code splitflow inspect} prints; the forms
@@ -119,9 +122,8 @@ public final class PtJson {
   }
 
   private void digestAll(PtValue root) throws IOException {
-    java.util.ArrayDeque<PtValue> todo = new java.util.ArrayDeque<>();
-    java.util.Set<PtValue> seen =
-        java.util.Collections.newSetFromMap(new IdentityHashMap<PtValue, Boolean>());
+    ArrayDeque<PtValue> todo = new ArrayDeque<>();
+    Set<PtValue> seen = Collections.newSetFromMap(new IdentityHashMap<PtValue, Boolean>());
     todo.push(root);
     while (!todo.isEmpty()) {
       PtValue v = todo.pop();

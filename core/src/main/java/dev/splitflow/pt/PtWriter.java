@@ -16,8 +16,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -81,13 +84,13 @@ public final class PtWriter implements Closeable {
    * A writer to a new local file (replacing one that exists), whose archive folder is named as
    * torch names it.
    */
-  public static PtWriter create(java.nio.file.Path file) throws IOException {
+  public static PtWriter create(Path file) throws IOException {
     return new PtWriter(
-        java.nio.channels.FileChannel.open(
+        FileChannel.open(
             file,
-            java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.WRITE,
-            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING),
         archiveNameFor(file.getFileName().toString()));
   }
 

@@ -7,6 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 /** Positional reads from the file's channel, and the errors that name the file. */
 final class Source {
@@ -77,14 +80,13 @@ final class Source {
    */
   InputStream inflated(long start, long length, String where) {
     InputStream raw =
-        new java.util.zip.InflaterInputStream(
-            region(start, length, where), new java.util.zip.Inflater(true), 64 * 1024);
+        new InflaterInputStream(region(start, length, where), new Inflater(true), 64 * 1024);
     return new InputStream() {
       @Override
       public int read() throws IOException {
         try {
           return raw.read();
-        } catch (java.util.zip.ZipException | EOFException e) {
+        } catch (ZipException | EOFException e) {
           throw corrupt(e);
         }
       }
@@ -93,7 +95,7 @@ final class Source {
       public int read(byte[] b, int off, int len) throws IOException {
         try {
           return raw.read(b, off, len);
-        } catch (java.util.zip.ZipException | EOFException e) {
+        } catch (ZipException | EOFException e) {
           throw corrupt(e);
         }
       }

@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -562,7 +563,9 @@ final class Unpickler {
     if (o == null) {
       throw error("memo id " + id + " was never stored");
     }
-    if (sink != null && o == bottom) {
+    // Only a list at the bottom is streamed into; a state dict's bottom is its OrderedDict global,
+    // which the pickle may name again, and stream() then says the root is not a list.
+    if (sink != null && o == bottom && o instanceof ListValue) {
       throw error("the top-level list refers to itself");
     }
     return o;
@@ -617,7 +620,7 @@ final class Unpickler {
     // The stack's size, followed as the run will follow it: past MAX_STACK the run refuses the
     // pickle at that point, so the walk stops there instead of inflating the rest of a bomb.
     long size = 0;
-    java.util.ArrayDeque<Long> markAt = new java.util.ArrayDeque<>();
+    ArrayDeque<Long> markAt = new ArrayDeque<>();
     while (true) {
       int op = p.u8();
       long effect = stackEffect(op);

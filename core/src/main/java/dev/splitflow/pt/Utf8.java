@@ -1,6 +1,7 @@
 package dev.splitflow.pt;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * UTF-8 as Python pickles {@code str}: with {@code surrogatepass}, so a lone surrogate is encoded
@@ -57,7 +58,7 @@ final class Utf8 {
   /** Decodes; returns null if the bytes are not UTF-8 (surrogates allowed). */
   static String decodeSurrogatePassOrNull(byte[] b) {
     if (isAscii(b)) {
-      return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+      return new String(b, StandardCharsets.ISO_8859_1);
     }
     StringBuilder sb = new StringBuilder(b.length);
     return scan(b, sb) ? sb.toString() : null;

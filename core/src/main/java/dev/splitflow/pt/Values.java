@@ -16,6 +16,7 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 
@@ -151,10 +152,10 @@ final class Values {
         return false;
       }
       if (exact instanceof byte[] b) {
-        return k.exact instanceof byte[] kb && java.util.Arrays.equals(b, kb);
+        return k.exact instanceof byte[] kb && Arrays.equals(b, kb);
       }
       if (exact instanceof Key[] items) {
-        return k.exact instanceof Key[] ki && java.util.Arrays.equals(items, ki);
+        return k.exact instanceof Key[] ki && Arrays.equals(items, ki);
       }
       return exact == k.exact;
     }

@@ -1,10 +1,13 @@
 package dev.splitflow.split;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * {@code stratification_indices.json}: a plan and the batch files it was made from.
@@ -52,7 +55,7 @@ public final class IndicesFile {
    */
   public record IdHashes(String field, long[] hashes) {
     public IdHashes {
-      java.util.Objects.requireNonNull(field, "field");
+      Objects.requireNonNull(field, "field");
       hashes = hashes.clone();
     }
 
@@ -92,13 +95,13 @@ public final class IndicesFile {
   /** {@code sha256:<hex>} of an indices file's bytes, as lineage records the previous file. */
   public static String digest(byte[] bytes) {
     try {
-      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
       StringBuilder sb = new StringBuilder("sha256:");
       for (byte b : d) {
         sb.append(String.format("%02x", b & 0xFF));
       }
       return sb.toString();
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }

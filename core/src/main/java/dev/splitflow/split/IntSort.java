@@ -7,6 +7,9 @@ package dev.splitflow.split;
 final class IntSort {
   private IntSort() {}
 
+  /**
+   * The order to sort by, on unboxed ids: a {@code Comparator<Integer>} would box every compare.
+   */
   @FunctionalInterface
   interface IntComparator {
     int compare(int a, int b);

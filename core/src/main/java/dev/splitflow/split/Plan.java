@@ -1,6 +1,7 @@
 package dev.splitflow.split;
 
 import java.util.AbstractList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -124,7 +125,7 @@ public final class Plan {
         }
       }
     }
-    int at = java.util.Arrays.binarySearch(l.sorted, globalIndex);
+    int at = Arrays.binarySearch(l.sorted, globalIndex);
     if (at < 0) {
       return Optional.empty();
     }

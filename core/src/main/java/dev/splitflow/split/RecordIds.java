@@ -6,6 +6,8 @@ import dev.splitflow.pt.PtValue.NoneValue;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -69,7 +71,7 @@ public final class RecordIds {
     }
     PtValue v = dict.get(field);
     if (v == null) {
-      java.util.List<String> have = new java.util.ArrayList<>();
+      List<String> have = new ArrayList<>();
       for (PtValue k : dict.keys()) {
         have.add(((PtValue.StrValue) k).value());
       }

@@ -15,6 +15,7 @@ import dev.splitflow.pt.PtValue.SetValue;
 import dev.splitflow.pt.PtValue.StrValue;
 import dev.splitflow.pt.PtValue.TupleValue;
 import dev.splitflow.pt.TensorValue;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -143,7 +144,7 @@ public final class RecordInfos {
       }
       boolean unsigned = a.dtype().torchName().startsWith("uint") || a.dtype() == DType.BOOL;
       be[0] = !unsigned && (le[le.length - 1] & 0x80) != 0 ? (byte) 0xFF : 0;
-      java.math.BigInteger n = new java.math.BigInteger(be);
+      BigInteger n = new BigInteger(be);
       return a.dtype() == DType.BOOL ? (n.signum() != 0 ? "true" : "false") : n.toString();
     }
     String hint =

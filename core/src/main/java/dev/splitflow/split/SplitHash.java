@@ -1,6 +1,7 @@
 package dev.splitflow.split;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
@@ -44,7 +45,7 @@ public final class SplitHash {
     sha256.update(name.getBytes(StandardCharsets.UTF_8));
     try {
       sha256.digest(out, 0, 32);
-    } catch (java.security.DigestException e) {
+    } catch (DigestException e) {
       throw new IllegalStateException(e);
     }
     long h = 0;

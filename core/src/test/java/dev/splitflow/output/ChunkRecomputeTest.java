@@ -10,6 +10,7 @@ import dev.splitflow.split.IndicesScan;
 import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitConfig;
 import dev.splitflow.split.SplitException;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class ChunkRecomputeTest {
     assertTrue(names.size() > 2 * ChunkRecompute.WAVE, "several waves: " + names.size());
   }
 
-  private static FileChannel open(Path p) throws java.io.IOException {
+  private static FileChannel open(Path p) throws IOException {
     return FileChannel.open(p);
   }
 

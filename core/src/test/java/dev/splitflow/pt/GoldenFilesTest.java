@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -44,22 +47,43 @@ class GoldenFilesTest {
         });
   }
 
+  /**
+   * A list file streams the records {@link PtFile#open} reads; any other file (a root tensor, a
+   * legacy root tensor, a state dict) has no records, and streaming refuses it by name without
+   * handing anything out. Every valid file is checked one way or the other.
+   */
   @TestFactory
-  Stream<DynamicTest> validListFilesStreamTheRecordsOpenReads() throws IOException {
+  Stream<DynamicTest> validFilesStreamTheRecordsOpenReadsOrAreRefusedAsNotAList()
+      throws IOException {
     return eachValidFile(
         pt -> {
-          List<String> expected = new java.util.ArrayList<>();
+          List<String> expected = new ArrayList<>();
+          String notAList = null;
           try (PtFile f = PtFile.open(pt)) {
-            if (!(f.root() instanceof PtValue.ListValue)) {
-              return;
-            }
-            for (PtValue r : f.records()) {
-              expected.add(PtJson.toJson(r, true));
+            if (f.root() instanceof PtValue.ListValue) {
+              for (PtValue r : f.records()) {
+                expected.add(PtJson.toJson(r, true));
+              }
+            } else {
+              notAList = f.root().typeName();
             }
           }
-          List<String> streamed = new java.util.ArrayList<>();
-          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pt)) {
-            PtFile.forEachRecord(ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
+          List<String> streamed = new ArrayList<>();
+          try (FileChannel ch = FileChannel.open(pt)) {
+            if (notAList == null) {
+              PtFile.forEachRecord(
+                  ch, pt.toString(), (i, r) -> streamed.add(PtJson.toJson(r, true)));
+            } else {
+              PtFormatException e =
+                  assertThrows(
+                      PtFormatException.class,
+                      () -> PtFile.forEachRecord(ch, pt.toString(), (i, r) -> streamed.add("?")));
+              assertTrue(e.getMessage().startsWith(pt + ": "), e.getMessage());
+              assertTrue(
+                  e.getMessage()
+                      .contains("expected a list of records at the top level, found a " + notAList),
+                  e.getMessage());
+            }
           }
           assertEquals(expected, streamed);
         });
@@ -71,7 +95,7 @@ class GoldenFilesTest {
     // names the value, not the file.
     return eachHostileFile(
         pt -> {
-          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pt)) {
+          try (FileChannel ch = FileChannel.open(pt)) {
             PtFile.forEachRecord(ch, pt.toString(), (i, r) -> PtJson.toJson(r, true));
           }
         },
@@ -83,7 +107,7 @@ class GoldenFilesTest {
     return eachHostileFile(
         pt -> {
           try (PtFile f = PtFile.open(pt)) {
-            PtJson.write(f, java.io.Writer.nullWriter());
+            PtJson.write(f, Writer.nullWriter());
           }
         },
         true);
@@ -186,7 +210,7 @@ class GoldenFilesTest {
   }
 
   private static List<String> fieldNames(JsonNode n) {
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     n.fieldNames().forEachRemaining(names::add);
     return names;
   }

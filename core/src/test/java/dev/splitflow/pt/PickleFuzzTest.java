@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Writer;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -184,7 +187,7 @@ class PickleFuzzTest {
       for (String k : storages.keySet()) {
         if (r.nextInt(30) == 0) {
           byte[] b = storages.get(k);
-          storages.put(k, java.util.Arrays.copyOf(b, Math.max(0, b.length - 1)));
+          storages.put(k, Arrays.copyOf(b, Math.max(0, b.length - 1)));
         }
       }
       return Zips.torchZip(out.toByteArray(), storages);
@@ -324,8 +327,7 @@ class PickleFuzzTest {
         {"builtins", "complex"}, {"_codecs", "encode"}, {"builtins", "bytearray"}
       };
       String[] g = names[r.nextInt(names.length)];
-      out.writeBytes(
-          ("c" + g[0] + "\n" + g[1] + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.writeBytes(("c" + g[0] + "\n" + g[1] + "\n").getBytes(StandardCharsets.US_ASCII));
       switch (g[1]) {
         case "encode" -> {
           out.writeBytes(Zips.str(key()));
@@ -429,7 +431,7 @@ class PickleFuzzTest {
     }
 
     private static byte[] longOp(long v) {
-      byte[] be = java.math.BigInteger.valueOf(v).toByteArray();
+      byte[] be = BigInteger.valueOf(v).toByteArray();
       byte[] op = new byte[2 + be.length];
       op[0] = (byte) 0x8a;
       op[1] = (byte) be.length;

@@ -11,11 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.splitflow.io.CountingChannel;
 import dev.splitflow.pt.PtValue.ListValue;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 class PtReaderTest {
@@ -67,16 +73,16 @@ class PtReaderTest {
     byte[] file = sinkFile();
     Map<String, byte[]> entries = new LinkedHashMap<>();
     // ZipInputStream cannot read STORED entries with data descriptors (torch's layout): ZipFile.
-    java.nio.file.Path tmp = java.nio.file.Files.createTempFile("sink", ".pt");
+    Path tmp = Files.createTempFile("sink", ".pt");
     try {
-      java.nio.file.Files.write(tmp, file);
-      try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(tmp.toFile())) {
-        for (ZipEntry e : java.util.Collections.list(z.entries())) {
+      Files.write(tmp, file);
+      try (ZipFile z = new ZipFile(tmp.toFile())) {
+        for (ZipEntry e : Collections.list(z.entries())) {
           entries.put(e.getName(), z.getInputStream(e).readAllBytes());
         }
       }
     } finally {
-      java.nio.file.Files.delete(tmp);
+      Files.delete(tmp);
     }
     byte[] deflated = Zips.zip(entries, true);
     try (PtFile a = TestRecords.open(file, "a.pt");
@@ -199,9 +205,7 @@ class PtReaderTest {
     sb.append("a".repeat(depth - 1));
     sb.append('.');
     PtFormatException e =
-        refused(
-            Zips.torchZip(
-                sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Map.of()));
+        refused(Zips.torchZip(sb.toString().getBytes(StandardCharsets.ISO_8859_1), Map.of()));
     assertTrue(e.getMessage().contains("nested deeper than"), e.getMessage());
   }
 
@@ -214,9 +218,7 @@ class PtReaderTest {
       sb.append('h').append((char) (k - 1)).append('e');
     }
     sb.append('.');
-    byte[] file =
-        Zips.torchZip(
-            sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Map.of());
+    byte[] file = Zips.torchZip(sb.toString().getBytes(StandardCharsets.ISO_8859_1), Map.of());
     try (PtFile f = TestRecords.open(file, "bomb.pt")) {
       ListValue root = (ListValue) f.root();
       assertSame(root.items().get(0), root.items().get(1));
@@ -246,7 +248,7 @@ class PtReaderTest {
   void everyTruncationIsAFormatError() throws IOException {
     byte[] file = TestRecords.write(List.of(TestRecords.kitchenSink(1)), "t");
     for (int cut = 0; cut < file.length; cut++) {
-      byte[] part = java.util.Arrays.copyOf(file, cut);
+      byte[] part = Arrays.copyOf(file, cut);
       refused(part);
     }
   }
@@ -270,8 +272,7 @@ class PtReaderTest {
 
   @Test
   void notAPtFileSaysWhatItFound() throws IOException {
-    PtFormatException e =
-        refused("hello world".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    PtFormatException e = refused("hello world".getBytes(StandardCharsets.US_ASCII));
     assertTrue(e.getMessage().contains("68656c6c"), e.getMessage());
     assertTrue(refused(new byte[0]).getMessage().contains("only 0 bytes"));
   }

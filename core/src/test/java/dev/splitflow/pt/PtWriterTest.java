@@ -11,15 +11,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.splitflow.pt.PtValue.DictValue;
 import dev.splitflow.pt.PtValue.IntValue;
 import dev.splitflow.pt.PtValue.ListValue;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -49,7 +60,7 @@ class PtWriterTest {
       try (PtFile f = PtFile.open(golden.resolve(name))) {
         TestRecords.write(f.records(), chunk);
         try (PtFile back = PtFile.open(chunk)) {
-          assertTrue(java.nio.file.Files.size(chunk) < 16 * 1024, name + " chunk is too big");
+          assertTrue(Files.size(chunk) < 16 * 1024, name + " chunk is too big");
           assertEquals(PtJson.toJson(f.root(), false), PtJson.toJson(back.root(), false), name);
           TensorValue t = (TensorValue) ((PtValue.DictValue) back.records().get(0)).values().get(0);
           assertEquals(0, t.stride()[0]);
@@ -106,7 +117,7 @@ class PtWriterTest {
 
   @Test
   void viewOfAStackedStorageWritesOnlyItsOwnElements() throws IOException {
-    byte[] stack = TestRecords.randomBytes(new java.util.Random(1), 3 * 16 * 2);
+    byte[] stack = TestRecords.randomBytes(new Random(1), 3 * 16 * 2);
     StorageRef shared = StorageRef.ofBytes(DType.FLOAT16, stack);
     List<PtValue> records = new ArrayList<>();
     for (int k = 0; k < 3; k++) {
@@ -119,7 +130,7 @@ class PtWriterTest {
       TensorValue t = (TensorValue) ((DictValue) back.records().get(0)).get("image");
       assertEquals(16, t.storage().numel(), "only the 16 elements of the view are stored");
       assertEquals(0, t.storageOffset());
-      byte[] expected = java.util.Arrays.copyOfRange(stack, 32, 64);
+      byte[] expected = Arrays.copyOfRange(stack, 32, 64);
       assertEquals(sha(expected), PtJson.sha256(t));
     }
   }
@@ -129,7 +140,7 @@ class PtWriterTest {
     // base is 4x6 int32 holding 0..23; views as torch makes them.
     byte[] base = new byte[24 * 4];
     for (int k = 0; k < 24; k++) {
-      java.nio.ByteBuffer.wrap(base).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(k * 4, k);
+      ByteBuffer.wrap(base).order(ByteOrder.LITTLE_ENDIAN).putInt(k * 4, k);
     }
     StorageRef s = StorageRef.ofBytes(DType.INT32, base);
     TensorValue transposed =
@@ -194,7 +205,7 @@ class PtWriterTest {
       assertTrue(names.contains("train_chunk_00000/version"));
       assertTrue(names.contains("train_chunk_00000/data/0"));
     }
-    Source src = new Source(java.nio.channels.FileChannel.open(file), file.toString());
+    Source src = new Source(FileChannel.open(file), file.toString());
     ZipDirectory dir = ZipDirectory.read(src);
     for (int i = 0; i < dir.size(); i++) {
       ZipDirectory.Entry e = dir.entry(i);
@@ -231,8 +242,8 @@ class PtWriterTest {
 
   @Test
   void refusesAnIntTorchCannotLoadAndStaysUsable() throws IOException {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    try (PtWriter w = new PtWriter(java.nio.channels.Channels.newChannel(bytes), "c")) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PtWriter w = new PtWriter(Channels.newChannel(bytes), "c")) {
       PtValue huge = DictValue.of(Map.of("n", new IntValue(BigInteger.TWO.pow(2040))));
       PtWriteException e = assertThrows(PtWriteException.class, () -> w.append(huge));
       assertTrue(e.getMessage().contains("record 0['n']"), e.getMessage());
@@ -260,8 +271,7 @@ class PtWriterTest {
   }
 
   static byte[] ints(int[] values) {
-    java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (int v : values) {
       b.putInt(v);
     }
@@ -270,9 +280,8 @@ class PtWriterTest {
 
   static String sha(byte[] bytes) {
     try {
-      return java.util.HexFormat.of()
-          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }
   }

@@ -7,8 +7,10 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -53,7 +55,7 @@ class ReaderFuzzTest {
           failures.add(save(input, cases, "no result within " + CASE_TIMEOUT_SECONDS + " s"));
           worker.shutdownNow();
           worker = Executors.newSingleThreadExecutor();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           failures.add(save(input, cases, e.getCause().toString()));
         }
       }
@@ -109,7 +111,7 @@ class ReaderFuzzTest {
             b[at + i] = (byte) (v >>> (8 * i));
           }
         }
-        case 3 -> b = java.util.Arrays.copyOf(b, at);
+        case 3 -> b = Arrays.copyOf(b, at);
         case 4 -> {
           int len = Math.min(b.length - at, 1 + r.nextInt(64));
           byte[] out = new byte[b.length + len];

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.splitflow.pt.PtValue.DictValue;
 import dev.splitflow.pt.PtValue.ListValue;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class RecordCodecTest {
@@ -60,7 +62,7 @@ class RecordCodecTest {
   void recordsPackedTogetherDecodeFromTheirRangeAndALeftOverByteIsAnError() throws IOException {
     PtValue first = DictValue.of(Map.of("a", TestRecords.i(1)));
     PtValue second = ListValue.of(List.of(TestRecords.i(2), TestRecords.i(3)));
-    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream packed = new ByteArrayOutputStream();
     RecordCodec.encode(first, packed);
     int end = packed.size();
     RecordCodec.encode(second, packed);
@@ -72,8 +74,7 @@ class RecordCodecTest {
         PtJson.toJson(second, true),
         PtJson.toJson(decoder.decode(bytes, end, bytes.length - end), true));
     IOException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            IOException.class, () -> decoder.decode(bytes, 0, end + 1));
+        Assertions.assertThrows(IOException.class, () -> decoder.decode(bytes, 0, end + 1));
     assertEquals("a record encoding of " + (end + 1) + " bytes has 1 left over", e.getMessage());
   }
 
@@ -91,13 +92,13 @@ class RecordCodecTest {
         new RecordCodec.Decoder(new TestRecords.ByteArrayChannel(new byte[0]), "none");
     for (int round = 0; round < 3; round++) {
       for (PtValue r : records) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         writer.encode(r, bytes);
         byte[] encoded = bytes.toByteArray();
-        org.junit.jupiter.api.Assertions.assertArrayEquals(RecordCodec.encode(r), encoded);
+        Assertions.assertArrayEquals(RecordCodec.encode(r), encoded);
         assertEquals(PtJson.toJson(r, true), PtJson.toJson(decoder.decode(encoded), true));
         // A refused encoding leaves nothing behind for the next record.
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             IOException.class, () -> decoder.decode(encoded, 0, encoded.length - 1));
       }
     }

@@ -14,6 +14,7 @@ import dev.splitflow.pt.PtValue.DictValue;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -305,7 +306,7 @@ class RecordStreamTest {
   void everyTruncationIsRefusedWhenStreamed() throws IOException {
     byte[] file = TestRecords.write(List.of(TestRecords.kitchenSink(1)), "t");
     for (int cut = 0; cut < file.length; cut++) {
-      byte[] part = java.util.Arrays.copyOf(file, cut);
+      byte[] part = Arrays.copyOf(file, cut);
       assertThrows(PtException.class, () -> streamed(part), "cut at " + cut);
     }
   }

@@ -10,8 +10,10 @@ import dev.splitflow.pt.PtValue.ListValue;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class ValuesTest {
@@ -77,7 +79,7 @@ class ValuesTest {
       assertEquals(
           Utf8.decodeSurrogatePassOrNull(b) != null,
           Utf8.isValid(b),
-          () -> java.util.HexFormat.of().formatHex(b));
+          () -> HexFormat.of().formatHex(b));
     }
   }
 
@@ -96,8 +98,7 @@ class ValuesTest {
       // Without lone surrogates it is plain UTF-8, as Python writes it.
       if (!s.matches("(?s).*[\\ud800-\\udfff].*")) {
         assertEquals(new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8), s);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(
-            s.getBytes(StandardCharsets.UTF_8), utf8, s);
+        Assertions.assertArrayEquals(s.getBytes(StandardCharsets.UTF_8), utf8, s);
       }
     }
     // A lone surrogate keeps its three bytes (surrogatepass) and comes back as itself.
@@ -173,7 +174,7 @@ class ValuesTest {
     Values.hashKey(v); // 1000 levels: hashed without trouble
     PtValue deepest = v;
     Values.ShapeException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             Values.ShapeException.class, () -> new PtValue.TupleValue(List.of(deepest), false));
     assertTrue(e.getMessage().contains("nested deeper than 1000"), e.getMessage());
   }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class ZipDirectoryTest {
@@ -45,7 +46,7 @@ class ZipDirectoryTest {
     // Rename a/y to a/x, in its local header and in the central directory.
     String text = new String(zip, StandardCharsets.ISO_8859_1).replace("a/y", "a/x");
     PtFormatException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             PtFormatException.class, () -> read(text.getBytes(StandardCharsets.ISO_8859_1)));
     assertEquals(
         "t.pt: entry 'a/x': appears twice in the zip directory;", e.getMessage().substring(0, 54));

@@ -3,6 +3,7 @@ package dev.splitflow.pt;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -37,7 +38,7 @@ final class Zips {
 
   /** An otherwise valid torch archive "archive/" around the given data.pkl and storages. */
   static byte[] torchZip(byte[] dataPkl, Map<String, byte[]> storages) throws IOException {
-    java.util.LinkedHashMap<String, byte[]> entries = new java.util.LinkedHashMap<>();
+    LinkedHashMap<String, byte[]> entries = new LinkedHashMap<>();
     entries.put("archive/data.pkl", dataPkl);
     entries.put("archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
     storages.forEach((k, v) -> entries.put("archive/data/" + k, v));

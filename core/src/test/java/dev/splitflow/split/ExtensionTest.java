@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -206,7 +208,7 @@ class ExtensionTest {
       }
       String json1 = f1.toJson();
       IndicesFile prev = IndicesFile.parse(json1, "v1.json");
-      String digest = IndicesFile.digest(json1.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      String digest = IndicesFile.digest(json1.getBytes(StandardCharsets.UTF_8));
 
       Dataset v2 = grow(v1, r, grouped, byId);
       v2.number(idField, cfg.seed());
@@ -382,11 +384,11 @@ class ExtensionTest {
               + " stratum "
               + e.getKey().key()
               + " kept "
-              + java.util.Arrays.toString(as)
+              + Arrays.toString(as)
               + " got "
-              + java.util.Arrays.toString(cs);
+              + Arrays.toString(cs);
       if (excess == 0) {
-        assertTrue(mine < 1, at + ": not within one of " + java.util.Arrays.toString(share));
+        assertTrue(mine < 1, at + ": not within one of " + Arrays.toString(share));
       }
       double best = bestOff(ns, as, share);
       assertTrue(mine < best + 1 + 1e-9, at + ": off " + mine + ", best " + best);
@@ -491,7 +493,7 @@ class ExtensionTest {
     for (Split s : Split.values()) {
       long[] before = p1.indices(s);
       long[] after = res.plan().indices(s);
-      assertArrayEquals(before, java.util.Arrays.copyOf(after, before.length), s.jsonName());
+      assertArrayEquals(before, Arrays.copyOf(after, before.length), s.jsonName());
       for (int i = before.length; i < after.length; i++) {
         assertTrue(after[i] >= 20, "new records come after the old ones");
       }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splitflow.pt.DType;
+import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.PtValue;
 import dev.splitflow.pt.PtValue.BoolValue;
 import dev.splitflow.pt.PtValue.BytesValue;
@@ -20,7 +21,10 @@ import dev.splitflow.pt.PtValue.SetValue;
 import dev.splitflow.pt.PtValue.StrValue;
 import dev.splitflow.pt.PtValue.TupleValue;
 import dev.splitflow.pt.TensorValue;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -200,14 +204,14 @@ class RecordInfosTest {
   }
 
   @Test
-  void numpyIntegerScalarsGroupLikePythonInts() throws java.io.IOException {
+  void numpyIntegerScalarsGroupLikePythonInts() throws IOException {
     // subject ids written by pandas are np.int64 scalars; golden file made by numpy 2.4.
-    java.nio.file.Path file =
-        java.nio.file.Path.of(System.getProperty("splitflow.repo.root", "."))
+    Path file =
+        Path.of(System.getProperty("splitflow.repo.root", "."))
             .resolve("core/src/test/resources/golden/valid/numpy_values.pt");
     SplitConfig cfg = SplitConfig.defaults().withStrataFields(List.of("name")).withGroupBy("value");
-    java.util.Map<String, String> groups = new java.util.HashMap<>();
-    try (dev.splitflow.pt.PtFile f = dev.splitflow.pt.PtFile.open(file)) {
+    Map<String, String> groups = new HashMap<>();
+    try (PtFile f = PtFile.open(file)) {
       for (PtValue r : f.records()) {
         String name = ((PtValue.StrValue) ((DictValue) r).get("name")).value();
         if (name.equals("scalar int64") || name.equals("scalar bool")) {

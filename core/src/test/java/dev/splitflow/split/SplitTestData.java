@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
@@ -57,7 +58,7 @@ final class SplitTestData {
         out.add(new RecordInfo(5 + 3L * i, identity(i), stratum(s), null));
       }
     }
-    java.util.Collections.shuffle(out, r);
+    Collections.shuffle(out, r);
     return out;
   }
 

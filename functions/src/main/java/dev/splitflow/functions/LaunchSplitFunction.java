@@ -5,6 +5,7 @@ import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageException;
 import dev.splitflow.functions.config.LaunchConfig;
 import dev.splitflow.functions.config.Layout;
 import dev.splitflow.functions.events.EventException;
@@ -31,10 +32,12 @@ import dev.splitflow.functions.summary.PubSubSummaryPublisher;
 import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.functions.summary.SummaryPublisher;
 import dev.splitflow.pt.PtException;
+import dev.splitflow.split.Extension;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.IndicesScan;
 import dev.splitflow.split.SplitConfig;
 import dev.splitflow.split.SplitException;
+import dev.splitflow.split.VersionScan;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -173,7 +176,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
     } catch (IOException e) {
       if (e instanceof RetryLater
           || Gcs.retryable(e)
-          || !(e.getCause() instanceof com.google.cloud.storage.StorageException)) {
+          || !(e.getCause() instanceof StorageException)) {
         throw e;
       }
       // The run state cannot be written (typically 403: a missing grant). Without it there is no
@@ -393,8 +396,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
       log.warn(s.runId(), e.getMessage());
     } catch (IOException e) {
       releaseOutput(output, job, e);
-      if (Gcs.retryable(e)
-          || !(e.getCause() instanceof com.google.cloud.storage.StorageException)) {
+      if (Gcs.retryable(e) || !(e.getCause() instanceof StorageException)) {
         release(v, e);
         throw e;
       }
@@ -444,7 +446,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
   private String fix(IOException e) {
     int status = 0;
     for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof com.google.cloud.storage.StorageException s) {
+      if (c instanceof StorageException s) {
         status = s.getCode();
         break;
       }
@@ -482,7 +484,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
     byte[] content;
     try {
       content = storage.readAllBytes(BlobId.of(o.bucket(), o.name(), o.generation()));
-    } catch (com.google.cloud.storage.StorageException e) {
+    } catch (StorageException e) {
       if (e.getCode() == 404) {
         throw new MarkerException(
             o.uri()
@@ -537,10 +539,10 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
             previousUri);
     IndicesFile previous =
         IndicesFile.parse(new String(bytes, StandardCharsets.UTF_8), previousUri);
-    List<String> differ = dev.splitflow.split.Extension.settingsDiffer(previous, split, idField);
+    List<String> differ = Extension.settingsDiffer(previous, split, idField);
     if (!differ.isEmpty()) {
       throw new MarkerException(
-          where + ": " + dev.splitflow.split.VersionScan.refused(previousUri, differ).getMessage());
+          where + ": " + VersionScan.refused(previousUri, differ).getMessage());
     }
     return new Indices(
         "left to the pipeline: extends "

@@ -3,6 +3,7 @@ package dev.splitflow.functions;
 import com.google.cloud.functions.CloudEventsFunction;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageException;
 import dev.splitflow.functions.config.Layout;
 import dev.splitflow.functions.config.VerifyConfig;
 import dev.splitflow.functions.events.EventException;
@@ -137,8 +138,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
       finish(runId, folder.get(), output, null, "verify", e.getMessage(), null);
       return;
     } catch (IOException e) {
-      if (e.getCause() instanceof com.google.cloud.storage.StorageException s
-          && s.getCode() == 404) {
+      if (e.getCause() instanceof StorageException s && s.getCode() == 404) {
         log.warn(null, o.uri() + " was replaced or deleted before it could be read; dropped");
         return;
       }

@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -197,10 +200,10 @@ class DeployGuideTest {
   /** Links into deploy.md from the other docs land on a heading (its steps were renumbered). */
   @Test
   void linksIntoTheGuideLandOnAHeading() throws IOException {
-    java.util.Set<String> anchors = new java.util.HashSet<>();
+    Set<String> anchors = new HashSet<>();
     for (String line : guide().split("\n")) {
       if (line.startsWith("#")) {
-        String title = line.replaceFirst("^#+\\s*", "").toLowerCase(java.util.Locale.ROOT);
+        String title = line.replaceFirst("^#+\\s*", "").toLowerCase(Locale.ROOT);
         anchors.add(title.replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'));
       }
     }

@@ -1,6 +1,7 @@
 package dev.splitflow.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -152,8 +153,7 @@ final class TerraformWiring {
           Pattern.compile("^\\$\\{merge\\((local\\.[a-z0-9_]+(?:, *local\\.[a-z0-9_]+)*)\\)\\}$")
               .matcher(value.asText());
       if (merge.matches()) {
-        ObjectNode merged =
-            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        ObjectNode merged = JsonNodeFactory.instance.objectNode();
         for (String part : merge.group(1).split(",")) {
           JsonNode local = locals().get(part.trim().substring("local.".length()));
           if (local == null || !local.isObject()) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.cloud.functions.CloudEventsFunction;
 import dev.splitflow.functions.config.LaunchConfig;
 import dev.splitflow.functions.config.Layout;
 import dev.splitflow.functions.config.VerifyConfig;
@@ -373,9 +374,7 @@ class TerraformWiringTest {
         fail("Terraform deploys entry point " + cls + ", which does not exist");
         return;
       }
-      assertTrue(
-          com.google.cloud.functions.CloudEventsFunction.class.isAssignableFrom(c),
-          cls + " is a CloudEventsFunction");
+      assertTrue(CloudEventsFunction.class.isAssignableFrom(c), cls + " is a CloudEventsFunction");
     }
   }
 

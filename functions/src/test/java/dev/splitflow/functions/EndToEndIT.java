@@ -21,6 +21,10 @@ import dev.splitflow.localgcs.Faults;
 import dev.splitflow.localgcs.cloud.LocalCloud;
 import dev.splitflow.localgcs.cloud.PubSubRest;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -253,15 +258,14 @@ class EndToEndIT {
   private static void publish(String topic, JsonNode body) throws IOException {
     try {
       var r =
-          java.net.http.HttpClient.newHttpClient()
+          HttpClient.newHttpClient()
               .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create(
-                              "http://" + cloud.pubsubHost() + "/v1/" + topic + ":publish"))
+                  HttpRequest.newBuilder(
+                          URI.create("http://" + cloud.pubsubHost() + "/v1/" + topic + ":publish"))
                       .header("Content-Type", "application/json")
-                      .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()))
+                      .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                       .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString());
+                  HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
     } catch (InterruptedException e) {
       throw new IOException(e);
@@ -274,7 +278,7 @@ class EndToEndIT {
     byte[] bytes = storage.readAllBytes(BlobId.of(BUCKET, "datasets/bad/batch_2.pt"));
     storage.create(
         BlobInfo.newBuilder(BUCKET, "datasets/bad/batch_2.pt").build(),
-        java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Arrays.copyOf(bytes, bytes.length / 2));
     marker("datasets/bad/");
     List<JsonNode> s = summaries("gs://data/datasets/bad/", Duration.ofSeconds(120));
     assertEquals(1, s.size(), "summaries: " + s);
@@ -348,12 +352,10 @@ class EndToEndIT {
   private static JsonNode storageGet(String path) throws IOException {
     try {
       var r =
-          java.net.http.HttpClient.newHttpClient()
+          HttpClient.newHttpClient()
               .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create(cloud.storage().url() + path))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString());
+                  HttpRequest.newBuilder(URI.create(cloud.storage().url() + path)).build(),
+                  HttpResponse.BodyHandlers.ofString());
       return JSON.readTree(r.body());
     } catch (InterruptedException e) {
       throw new IOException(e);

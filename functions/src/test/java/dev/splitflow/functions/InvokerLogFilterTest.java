@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Filter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -74,7 +75,7 @@ class InvokerLogFilterTest {
     invoker.startTestServer();
     // This test's own filter, writing to OUT (a function class loaded earlier in this JVM may
     // have installed one writing to stdout).
-    java.util.logging.Filter before = invokerLogger.getFilter();
+    Filter before = invokerLogger.getFilter();
     invokerLogger.setFilter(
         new InvokerLogFilter(
             null, new Log("test", new PrintStream(OUT, true, StandardCharsets.UTF_8))));

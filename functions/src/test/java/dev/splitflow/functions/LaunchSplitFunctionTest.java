@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
@@ -39,6 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -172,7 +174,7 @@ class LaunchSplitFunctionTest {
     assertTrue(
         claim.getCreateTimeOffsetDateTime().compareTo(indices.getCreateTimeOffsetDateTime()) <= 0,
         "claimed before the indices were written");
-    JsonNode held = new com.fasterxml.jackson.databind.ObjectMapper().readTree(claim.getContent());
+    JsonNode held = new ObjectMapper().readTree(claim.getContent());
     assertEquals(runId, held.path("run_id").asText());
     assertTrue(held.path("holder").asText().contains(s.jobName()), held.toString());
   }
@@ -298,12 +300,29 @@ class LaunchSplitFunctionTest {
               }));
     }
     go.countDown();
+    // A duplicate waits (real time, up to the function's duplicate wait) for the winner to
+    // launch, and asks for a retry when the winner is slower than that: both are right answers,
+    // so how fast this machine is decides nothing here. What counts is the launch requests.
+    int retryLater = 0;
     for (Future<?> f : done) {
-      f.get();
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof LaunchSplitFunction.RetryLater)) {
+          throw e;
+        }
+        retryLater++;
+      }
     }
     pool.shutdown();
+    assertTrue(retryLater < 20, "one delivery launched");
     assertEquals(1, dataflow.launches().size());
     assertEquals(RunState.Status.LAUNCHED, state(m).status());
+    // The platform's retries of the deliveries told to retry find the run launched.
+    for (int i = 0; i < retryLater; i++) {
+      fn.accept(event);
+    }
+    assertEquals(1, dataflow.launches().size());
     assertTrue(publisher.messages().isEmpty());
   }
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +95,7 @@ class ShadedJarIT {
       int port = freePort();
       Path log = tmp.resolve(target + ".log");
       // The launcher builds its Dataflow client from application default credentials.
-      Map<String, String> env = new java.util.HashMap<>(ENV);
+      Map<String, String> env = new HashMap<>(ENV);
       Path adc = tmp.resolve("adc.json");
       Files.writeString(
           adc,

@@ -20,6 +20,7 @@ import dev.splitflow.functions.testing.RecordingPublisher;
 import dev.splitflow.functions.testing.TestGcs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -168,7 +169,7 @@ class VerifySplitFunctionTest {
   void otherObjectsAndOldEventsAreIgnored() throws Exception {
     fn.accept(Events.finalized(storage.get(BlobId.of(BUCKET, OUT + "train_chunk_00000.pt")), T0));
     fn.accept(Events.finalized(storage.get(BlobId.of(BUCKET, FOLDER + "batch_1.pt")), T0));
-    clock.advance(java.time.Duration.ofHours(3));
+    clock.advance(Duration.ofHours(3));
     fn.accept(Events.finalized(manifest(), T0));
     assertTrue(publisher.messages().isEmpty());
     assertTrue(Files.exists(output.resolve("_SPLIT_MANIFEST.json")));

@@ -5,10 +5,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -64,12 +67,12 @@ final class Batch {
     }
     URI uri = URI.create(requestLine[1]);
     Map<String, String> headers = Multipart.readHeaders(in);
-    Map<String, List<String>> h = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    Map<String, List<String>> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.forEach((k, v) -> h.put(k, List.of(v)));
     byte[] rest = in.readAllBytes();
     String len = headers.get("Content-Length");
     if (len != null) {
-      rest = java.util.Arrays.copyOf(rest, Math.min(rest.length, Integer.parseInt(len.trim())));
+      rest = Arrays.copyOf(rest, Math.min(rest.length, Integer.parseInt(len.trim())));
     }
     return new Req(
         requestLine[0],
@@ -84,9 +87,9 @@ final class Batch {
     byte[] content;
     if (resp.file != null) {
       try (var ch = resp.file) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(resp.length, 1 << 24));
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(resp.length, 1 << 24));
         ch.read(b, resp.offset);
-        content = java.util.Arrays.copyOf(b.array(), b.position());
+        content = Arrays.copyOf(b.array(), b.position());
       }
     } else {
       content = resp.body;

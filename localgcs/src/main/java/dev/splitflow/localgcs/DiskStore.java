@@ -2,6 +2,7 @@ package dev.splitflow.localgcs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -258,7 +259,7 @@ public final class DiskStore {
                     out.add(n);
                   }
                 });
-      } catch (java.io.UncheckedIOException e) {
+      } catch (UncheckedIOException e) {
         // A folder removed by a concurrent delete between listing and reading it.
         if (!(e.getCause() instanceof NoSuchFileException)) {
           throw e;

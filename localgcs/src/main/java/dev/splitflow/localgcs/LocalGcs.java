@@ -1,5 +1,6 @@
 package dev.splitflow.localgcs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -149,7 +150,7 @@ public final class LocalGcs implements AutoCloseable {
       return route(r);
     } catch (GcsError e) {
       return Resp.error(e);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       return Resp.error(
           GcsError.invalid("request body is not valid JSON: " + e.getOriginalMessage()));
     } catch (NumberFormatException e) {

@@ -1,8 +1,10 @@
 package dev.splitflow.localgcs;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -23,11 +25,11 @@ final class Multipart {
     // dropped with the delimiter.
     byte[] d = ("\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
     this.delimiter = d;
-    this.in = new PushbackInputStream(new java.io.BufferedInputStream(body, 65536), d.length + 2);
+    this.in = new PushbackInputStream(new BufferedInputStream(body, 65536), d.length + 2);
     // The first boundary has no CRLF before it: pretend it had, then skip the preamble.
     in.unread('\n');
     PartBody preamble = new PartBody();
-    preamble.transferTo(java.io.OutputStream.nullOutputStream());
+    preamble.transferTo(OutputStream.nullOutputStream());
     afterDelimiter();
   }
 
@@ -53,7 +55,7 @@ final class Multipart {
   /** The next part's headers (case-insensitive), or null after the closing boundary. */
   Map<String, String> nextPart() throws IOException, GcsError {
     if (current != null) {
-      current.transferTo(java.io.OutputStream.nullOutputStream());
+      current.transferTo(OutputStream.nullOutputStream());
       afterDelimiter();
       current = null;
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -141,7 +142,7 @@ public final class Notifications implements AutoCloseable {
   static Config fromJson(JsonNode n, String bucket, String id) {
     List<String> types = new ArrayList<>();
     n.path("event_types").forEach(t -> types.add(t.asText()));
-    Map<String, String> attrs = new java.util.TreeMap<>();
+    Map<String, String> attrs = new TreeMap<>();
     n.path("custom_attributes")
         .fields()
         .forEachRemaining(e -> attrs.put(e.getKey(), e.getValue().asText()));

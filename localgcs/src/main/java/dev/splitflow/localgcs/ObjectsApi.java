@@ -1,11 +1,14 @@
 package dev.splitflow.localgcs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.zip.CRC32C;
 
 /** Object and bucket operations of the JSON API, except uploads ({@link Uploads}). */
 final class ObjectsApi {
@@ -226,8 +230,7 @@ final class ObjectsApi {
     String after =
         token == null || token.isEmpty()
             ? null
-            : new String(
-                Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
+            : new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
     boolean versions = "true".equals(r.param("versions"));
     ObjectNode out = DiskStore.JSON.createObjectNode();
     out.put("kind", "storage#objects");
@@ -341,7 +344,7 @@ final class ObjectsApi {
       throw GcsError.invalid("sourceObjects must list 1 to 32 objects");
     }
     Path tmp = store.newTempFile();
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     long size = 0;
     int components = 0;
     try {
@@ -374,7 +377,7 @@ final class ObjectsApi {
               : "application/octet-stream";
       String crc32c =
           Base64.getEncoder()
-              .encodeToString(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+              .encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
       ObjectMeta draft =
           new ObjectMeta(
               bucket,
@@ -404,7 +407,7 @@ final class ObjectsApi {
     }
     try {
       return DiskStore.JSON.readTree(b);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw GcsError.invalid("request body is not JSON: " + e.getOriginalMessage());
     }
   }

@@ -2,6 +2,7 @@ package dev.splitflow.localgcs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -231,7 +232,7 @@ final class Uploads {
             OutputStream out = Files.newOutputStream(data, StandardOpenOption.APPEND)) {
           in.skipNBytes(Math.min(received - first, Long.MAX_VALUE));
           n = in.transferTo(out);
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
           n = 0; // the whole chunk was already received
         }
         received = Files.size(data);

@@ -14,6 +14,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
@@ -73,7 +74,7 @@ class BeamGcsFileSystemTest {
       r.position(4_000_000);
       ByteBuffer buf = ByteBuffer.allocate(1000);
       while (buf.hasRemaining() && r.read(buf) > 0) {}
-      assertArrayEquals(java.util.Arrays.copyOfRange(data, 4_000_000, 4_001_000), buf.array());
+      assertArrayEquals(Arrays.copyOfRange(data, 4_000_000, 4_001_000), buf.array());
     }
 
     MatchResult m = FileSystems.match("gs://data/in/batch_*.pt");

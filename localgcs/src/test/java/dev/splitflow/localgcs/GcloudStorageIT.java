@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,7 @@ class GcloudStorageIT {
   void start() throws Exception {
     boolean present =
         System.getenv("PATH") != null
-            && java.util.Arrays.stream(System.getenv("PATH").split(":"))
+            && Arrays.stream(System.getenv("PATH").split(":"))
                 .anyMatch(p -> Files.isExecutable(Path.of(p, "gcloud")));
     Component.GCLOUD.require(present, "gcloud is not on PATH");
     gcs = LocalGcs.start(dir, "127.0.0.1", 0, null);

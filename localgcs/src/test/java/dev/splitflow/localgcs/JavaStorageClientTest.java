@@ -18,14 +18,21 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +78,7 @@ class JavaStorageClientTest {
     assertEquals(1, b.getMetageneration());
     String md5 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(data));
     assertEquals(md5, b.getMd5());
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(data);
     assertEquals(
         Base64.getEncoder()
@@ -103,8 +110,7 @@ class JavaStorageClientTest {
       }
       assertEquals(123, n);
       assertArrayEquals(
-          java.util.Arrays.copyOfRange(data, 500_000, 500_123),
-          java.util.Arrays.copyOf(buf.array(), 123));
+          Arrays.copyOfRange(data, 500_000, 500_123), Arrays.copyOf(buf.array(), 123));
     }
   }
 
@@ -233,10 +239,9 @@ class JavaStorageClientTest {
     int clients = 12;
     for (int round = 0; round < 5; round++) {
       String name = "out/_SPLITFLOW_CLAIM.json." + round;
-      java.util.concurrent.ExecutorService pool =
-          java.util.concurrent.Executors.newFixedThreadPool(clients);
-      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> results = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
         int me = i;
         results.add(
@@ -257,7 +262,7 @@ class JavaStorageClientTest {
                     return 200;
                   } catch (StorageException e) {
                     return e.getCode();
-                  } catch (java.io.IOException e) {
+                  } catch (IOException e) {
                     return e.getCause() instanceof StorageException s ? s.getCode() : -1;
                   }
                 }));

@@ -28,6 +28,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.PipelineResult;
@@ -83,10 +86,10 @@ public final class SplitflowCli {
   public static void main(String[] args) {
     // Beam logs at INFO through java.util.logging; a command line shows warnings only.
     if (System.getenv("SPLITFLOW_VERBOSE") == null) {
-      java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-      root.setLevel(java.util.logging.Level.WARNING);
-      for (java.util.logging.Handler h : root.getHandlers()) {
-        h.setLevel(java.util.logging.Level.WARNING);
+      Logger root = Logger.getLogger("");
+      root.setLevel(Level.WARNING);
+      for (Handler h : root.getHandlers()) {
+        h.setLevel(Level.WARNING);
       }
     }
     DirectRunnerOptionsLoader.install();

@@ -3,11 +3,16 @@ package dev.splitflow.pipeline;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -102,13 +107,13 @@ final class BeamFiles {
     if (file.getScheme().equals("file")) {
       // Beam's local file system wraps a stream and writes 8 KiB at a time; a FileChannel
       // takes the writer's 1 MiB buffers whole.
-      java.nio.file.Path path = java.nio.file.Path.of(file.toString());
-      java.nio.file.Files.createDirectories(path.getParent());
-      return java.nio.channels.FileChannel.open(
+      Path path = Path.of(file.toString());
+      Files.createDirectories(path.getParent());
+      return FileChannel.open(
           path,
-          java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.WRITE,
-          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+          StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING);
     }
     return FileSystems.create(file, MimeTypes.BINARY);
   }
@@ -129,7 +134,7 @@ final class BeamFiles {
   static void writeAtomically(ResourceId target, byte[] bytes) throws IOException {
     ResourceId temp = temp(target);
     try (WritableByteChannel out = create(temp)) {
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
       while (buf.hasRemaining()) {
         out.write(buf);
       }
@@ -145,7 +150,7 @@ final class BeamFiles {
     ResourceId dir = FileSystems.matchNewResource(folder(output) + TEMP_DIR, true);
     if (dir.getScheme().equals("file")) {
       try {
-        java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(dir.toString()));
+        Files.deleteIfExists(Path.of(dir.toString()));
       } catch (IOException e) {
         // Not empty (another run is writing) or already gone: harmless either way.
       }

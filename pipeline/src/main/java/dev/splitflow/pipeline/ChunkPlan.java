@@ -1,7 +1,13 @@
 package dev.splitflow.pipeline;
 
+import dev.splitflow.output.ChunkNames;
+import dev.splitflow.split.IndicesFile;
+import dev.splitflow.split.Split;
+import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -70,7 +76,7 @@ final class ChunkPlan implements Serializable {
     this.position = new int[n];
     this.chunkSize = chunkSize;
     this.splitSizes = new int[lists.size()];
-    java.util.Arrays.fill(split, (byte) -1);
+    Arrays.fill(split, (byte) -1);
     List<String> names = new ArrayList<>();
     this.nameOf = new String[lists.size()][];
     this.groupOf = new String[lists.size()][];
@@ -91,7 +97,7 @@ final class ChunkPlan implements Serializable {
       nameOf[s] = new String[chunks];
       groupOf[s] = new String[chunks];
       for (int c = 0; c < chunks; c++) {
-        nameOf[s][c] = dev.splitflow.output.ChunkNames.chunk(SPLITS.get(s), c);
+        nameOf[s][c] = ChunkNames.chunk(SPLITS.get(s), c);
         groupOf[s][c] =
             c % chunksPerGroup == 0 ? SPLITS.get(s) + "/" + c / chunksPerGroup : groupOf[s][c - 1];
         names.add(nameOf[s][c]);
@@ -100,25 +106,23 @@ final class ChunkPlan implements Serializable {
     this.chunkNames = List.copyOf(names);
   }
 
-  static ChunkPlan of(dev.splitflow.split.IndicesFile indices) {
+  static ChunkPlan of(IndicesFile indices) {
     return of(indices, CHUNKS_PER_GROUP);
   }
 
-  static ChunkPlan of(dev.splitflow.split.IndicesFile indices, int chunksPerGroup) {
+  static ChunkPlan of(IndicesFile indices, int chunksPerGroup) {
     List<long[]> lists = new ArrayList<>();
-    for (dev.splitflow.split.Split s : dev.splitflow.split.Split.values()) {
+    for (Split s : Split.values()) {
       lists.add(indices.indices(s));
     }
     return new ChunkPlan(lists, indices.chunkSize(), chunksPerGroup);
   }
 
   /** Reads the indices file (through Beam's FileSystems) into a plan. */
-  static ChunkPlan read(String indicesPath, int chunksPerGroup) throws java.io.IOException {
+  static ChunkPlan read(String indicesPath, int chunksPerGroup) throws IOException {
     String json =
-        new String(
-            BeamFiles.readAll(BeamFiles.resolveFile(indicesPath)),
-            java.nio.charset.StandardCharsets.UTF_8);
-    return of(dev.splitflow.split.IndicesFile.parse(json, indicesPath), chunksPerGroup);
+        new String(BeamFiles.readAll(BeamFiles.resolveFile(indicesPath)), StandardCharsets.UTF_8);
+    return of(IndicesFile.parse(json, indicesPath), chunksPerGroup);
   }
 
   Slot slot(long globalIndex) {

@@ -1,6 +1,7 @@
 package dev.splitflow.pipeline;
 
 import java.io.IOException;
+import java.util.function.Supplier;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -48,7 +49,7 @@ final class ClaimReleasingResult implements PipelineResult {
     return delegate.metrics();
   }
 
-  private State watch(java.util.function.Supplier<State> wait) {
+  private State watch(Supplier<State> wait) {
     try {
       return afterwards(wait.get());
     } catch (RuntimeException | Error e) {

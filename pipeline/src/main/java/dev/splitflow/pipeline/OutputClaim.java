@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.ClaimFile;
 import dev.splitflow.split.SplitException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -13,8 +16,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.logging.Logger;
 import org.apache.beam.sdk.extensions.gcp.options.GcsOptions;
 import org.apache.beam.sdk.extensions.gcp.util.GcsUtil;
 import org.apache.beam.sdk.extensions.gcp.util.gcsfs.GcsPath;
@@ -36,8 +42,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class OutputClaim implements Serializable {
   private static final long serialVersionUID = 1L;
   static final String NAME = ChunkNames.CLAIM;
-  private static final java.util.logging.Logger LOG =
-      java.util.logging.Logger.getLogger(OutputClaim.class.getName());
+  private static final Logger LOG = Logger.getLogger(OutputClaim.class.getName());
 
   private final String path;
   private final String token;
@@ -169,6 +174,10 @@ final class OutputClaim implements Serializable {
     }
   }
 
+  /**
+   * A claim file on the local disk: created with {@code CREATE_NEW}, so the file system decides the
+   * race.
+   */
   static final class LocalStore implements Store {
     private final Path file;
 
@@ -215,7 +224,7 @@ final class OutputClaim implements Serializable {
       } catch (NoSuchFileException e) {
         return true; // someone else moved it; our next create decides
       }
-      boolean same = java.util.Arrays.equals(Files.readAllBytes(aside), stale);
+      boolean same = Arrays.equals(Files.readAllBytes(aside), stale);
       if (!same) {
         // A live claim replaced the stale one between our read and the rename: put it back.
         Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
@@ -226,6 +235,10 @@ final class OutputClaim implements Serializable {
     }
   }
 
+  /**
+   * A claim object on Cloud Storage: created with {@code ifGenerationMatch=0}, so the bucket
+   * decides the race.
+   */
   static final class GcsStore implements Store {
     private final GcsPath object;
     private final GcsUtil gcs;
@@ -248,7 +261,7 @@ final class OutputClaim implements Serializable {
               .setExpectFileToNotExist(true) // ifGenerationMatch=0
               .build();
       try (var out = gcs.create(object, once)) {
-        out.write(java.nio.ByteBuffer.wrap(content));
+        out.write(ByteBuffer.wrap(content));
       } catch (IOException e) {
         // The precondition failure arrives as an error on close; an existing claim explains it.
         if (read().isPresent()) {
@@ -261,16 +274,16 @@ final class OutputClaim implements Serializable {
 
     @Override
     public Optional<byte[]> read() throws IOException {
-      try (var in = java.nio.channels.Channels.newInputStream(gcs.open(object))) {
+      try (var in = Channels.newInputStream(gcs.open(object))) {
         return Optional.of(in.readAllBytes());
-      } catch (java.io.FileNotFoundException | NoSuchFileException e) {
+      } catch (FileNotFoundException | NoSuchFileException e) {
         return Optional.empty();
       }
     }
 
     @Override
     public void delete() throws IOException {
-      gcs.remove(java.util.List.of(object.toString()));
+      gcs.remove(List.of(object.toString()));
     }
 
     @Override

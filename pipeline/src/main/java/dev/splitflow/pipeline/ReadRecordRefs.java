@@ -5,6 +5,8 @@ import dev.splitflow.pt.RecordCodec;
 import java.nio.channels.SeekableByteChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -34,7 +36,7 @@ final class ReadRecordRefs
   private final String indices;
   private final int chunksPerGroup;
   private final int maxBuffered;
-  private final java.util.Set<String> skipChunks;
+  private final Set<String> skipChunks;
 
   /**
    * @param indices the indices file, read by each worker (it is not shipped in the job graph)
@@ -49,16 +51,15 @@ final class ReadRecordRefs
   }
 
   /** As above, leaving out records of the chunks in {@code skipChunks} (null: none). */
-  ReadRecordRefs(String indices, int chunksPerGroup, java.util.Set<String> skipChunks) {
+  ReadRecordRefs(String indices, int chunksPerGroup, Set<String> skipChunks) {
     this(indices, chunksPerGroup, MAX_BUFFERED, skipChunks);
   }
 
-  ReadRecordRefs(
-      String indices, int chunksPerGroup, int maxBuffered, java.util.Set<String> skipChunks) {
+  ReadRecordRefs(String indices, int chunksPerGroup, int maxBuffered, Set<String> skipChunks) {
     this.indices = indices;
     this.chunksPerGroup = chunksPerGroup;
     this.maxBuffered = maxBuffered;
-    this.skipChunks = skipChunks == null ? null : new java.util.TreeSet<>(skipChunks);
+    this.skipChunks = skipChunks == null ? null : new TreeSet<>(skipChunks);
   }
 
   @Override
@@ -74,14 +75,13 @@ final class ReadRecordRefs
     private final String indices;
     private final int chunksPerGroup;
     private final int maxBuffered;
-    private final java.util.Set<String> skipChunks;
+    private final Set<String> skipChunks;
     private transient ChunkPlan plan;
     private transient RecordCodec.Writer writer;
     private final Counter records = Metrics.counter(SplitPipeline.METRICS, "records_read");
     private final Counter batches = Metrics.counter(SplitPipeline.METRICS, "batches_read");
 
-    EncodeFn(
-        String indices, int chunksPerGroup, int maxBuffered, java.util.Set<String> skipChunks) {
+    EncodeFn(String indices, int chunksPerGroup, int maxBuffered, Set<String> skipChunks) {
       this.indices = indices;
       this.chunksPerGroup = chunksPerGroup;
       this.maxBuffered = maxBuffered;

@@ -14,6 +14,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+import org.apache.beam.runners.dataflow.options.DataflowPipelineOptions;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -45,8 +49,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 public final class SplitPipeline {
   private SplitPipeline() {}
 
-  private static final java.util.logging.Logger LOG =
-      java.util.logging.Logger.getLogger(SplitPipeline.class.getName());
+  private static final Logger LOG = Logger.getLogger(SplitPipeline.class.getName());
 
   static final String METRICS = "splitflow";
   static final String CHUNKS_WRITTEN = "chunks_written";
@@ -181,10 +184,7 @@ public final class SplitPipeline {
 
   /** Whether this run only writes a classic Dataflow template (--templateLocation). */
   static boolean isClassicTemplate(PipelineOptions options) {
-    String location =
-        options
-            .as(org.apache.beam.runners.dataflow.options.DataflowPipelineOptions.class)
-            .getTemplateLocation();
+    String location = options.as(DataflowPipelineOptions.class).getTemplateLocation();
     return location != null && !location.isEmpty();
   }
 
@@ -294,8 +294,7 @@ public final class SplitPipeline {
     if (spread) {
       specs = specs.apply("SpreadBatches", Reshuffle.viaRandomKey());
     }
-    java.util.Set<String> skip =
-        reused == null ? null : new java.util.TreeSet<>(reused.chunks().keySet());
+    Set<String> skip = reused == null ? null : new TreeSet<>(reused.chunks().keySet());
     PCollection<KV<String, List<ChunkInfo>>> written =
         specs
             .apply("ReadRecordRefs", new ReadRecordRefs(indicesPath, chunksPerGroup, skip))

@@ -6,12 +6,17 @@ import dev.splitflow.output.ChunkNames;
 import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileSystemException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.logging.Logger;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -73,20 +78,19 @@ final class WriteChunks
     if (m.contains(file.toString()) || m.contains(".pt")) {
       return e;
     }
-    IOException out = new java.nio.file.FileSystemException(file.toString(), null, m);
+    IOException out = new FileSystemException(file.toString(), null, m);
     out.addSuppressed(e);
     return out;
   }
 
-  private static final java.util.logging.Logger LOG =
-      java.util.logging.Logger.getLogger(WriteChunks.class.getName());
+  private static final Logger LOG = Logger.getLogger(WriteChunks.class.getName());
 
   /** A channel that takes every byte and keeps none. */
-  private static final class Discard implements java.nio.channels.WritableByteChannel {
+  private static final class Discard implements WritableByteChannel {
     private boolean open = true;
 
     @Override
-    public int write(java.nio.ByteBuffer src) {
+    public int write(ByteBuffer src) {
       int n = src.remaining();
       src.position(src.limit());
       return n;
@@ -193,7 +197,7 @@ final class WriteChunks
                 + " of its "
                 + entries.length
                 + " records never arrived (the first at position "
-                + java.util.Arrays.asList(entries).indexOf(null)
+                + Arrays.asList(entries).indexOf(null)
                 + ")");
       }
 

@@ -1,10 +1,17 @@
 package dev.splitflow.pipeline;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.Manifest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -74,11 +81,11 @@ final class WriteManifest
    * The indices file's {@code metadata} object, read past the three index lists without building
    * them (a million numbers for a million records).
    */
-  static JsonNode metadataOf(byte[] indices) throws java.io.IOException {
+  static JsonNode metadataOf(byte[] indices) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
-    try (com.fasterxml.jackson.core.JsonParser p = mapper.getFactory().createParser(indices)) {
-      if (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+    try (JsonParser p = mapper.getFactory().createParser(indices)) {
+      if (p.nextToken() == JsonToken.START_OBJECT) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
           String field = p.currentName();
           p.nextToken();
           if (field.equals("metadata")) {
@@ -88,7 +95,7 @@ final class WriteManifest
         }
       }
     }
-    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    return MissingNode.getInstance();
   }
 
   /**
@@ -96,12 +103,10 @@ final class WriteManifest
    * kept/added/removed record counts, and which chunks are new or changed since the previous
    * version (from the indices' lineage, so a re-run writes the same manifest).
    */
-  static String withLineage(String json, JsonNode lineage, Set<String> planned)
-      throws java.io.IOException {
+  static String withLineage(String json, JsonNode lineage, Set<String> planned) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
-    com.fasterxml.jackson.databind.node.ObjectNode root =
-        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json);
-    com.fasterxml.jackson.databind.node.ObjectNode l = root.putObject("lineage");
+    ObjectNode root = (ObjectNode) mapper.readTree(json);
+    ObjectNode l = root.putObject("lineage");
     l.set("previous_indices", lineage.path("previous_digest"));
     for (String f : List.of("kept", "added", "removed")) {
       l.set(f + "_records", lineage.path(f));
@@ -114,7 +119,7 @@ final class WriteManifest
     }
     changed.retainAll(planned);
     l.put("unchanged_chunks", planned.size() - changed.size());
-    com.fasterxml.jackson.databind.node.ArrayNode list = l.putArray("new_or_changed_chunks");
+    ArrayNode list = l.putArray("new_or_changed_chunks");
     changed.forEach(list::add);
     return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
   }
@@ -185,7 +190,7 @@ final class WriteManifest
       ResourceId indicesFile = BeamFiles.resolveFile(indices);
       byte[] indexBytes = BeamFiles.readAll(indicesFile);
       JsonNode metadata = metadataOf(indexBytes);
-      com.fasterxml.jackson.databind.node.ObjectNode config = new ObjectMapper().createObjectNode();
+      ObjectNode config = new ObjectMapper().createObjectNode();
       for (String field :
           List.of("seed", "ratios", "strata_fields", "group_by", "chunk_size", "rank_function")) {
         config.set(field, metadata.path(field));
@@ -204,7 +209,7 @@ final class WriteManifest
         json = withLineage(json, metadata.path("lineage"), planned);
       }
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
-      BeamFiles.writeAtomically(target, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      BeamFiles.writeAtomically(target, json.getBytes(StandardCharsets.UTF_8));
       BeamFiles.deleteTempFolder(output);
       if (claim != null) {
         claim.release(options);

@@ -3,6 +3,7 @@ package dev.splitflow.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -41,8 +42,8 @@ class DirectRunnerOptionsLoaderTest {
     DirectRunnerOptionsLoader loader = new DirectRunnerOptionsLoader(plain);
     String services = "META-INF/services/org.apache.beam.sdk.io.FileSystemRegistrar";
     assertEquals(
-        java.util.Collections.list(plain.getResources(services)),
-        java.util.Collections.list(loader.getResources(services)));
+        Collections.list(plain.getResources(services)),
+        Collections.list(loader.getResources(services)));
     assertEquals(
         plain.loadClass("org.apache.beam.runners.dataflow.DataflowRunner"),
         loader.loadClass("org.apache.beam.runners.dataflow.DataflowRunner"));

@@ -15,10 +15,17 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,7 +79,7 @@ class SplitflowCliTest {
   void aBadFileFailsWithOneLineNamingIt() throws IOException {
     Path file = smallFile();
     byte[] bytes = Files.readAllBytes(file);
-    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
     Result r = run("inspect", file.toString());
     assertEquals(1, r.code());
     assertEquals("", r.out(), "no partial output");
@@ -120,7 +127,7 @@ class SplitflowCliTest {
     Path batches = tmp.resolve("batches");
     run("generate", batches.toString(), "--batches", "2", "--records", "10", "--image-kib", "1");
     Path bad = batches.resolve("batch_2.pt");
-    Files.write(bad, java.util.Arrays.copyOf(Files.readAllBytes(bad), 300));
+    Files.write(bad, Arrays.copyOf(Files.readAllBytes(bad), 300));
     Result r = run("split", "--input", batches + "/", "--output", tmp.resolve("o") + "/");
     assertEquals(1, r.code());
     String last = r.err().lines().reduce((a, b) -> b).orElse("");
@@ -156,8 +163,8 @@ class SplitflowCliTest {
   }
 
   /** Every file under {@code dir} with its bytes, to show a refused run changed nothing. */
-  static java.util.Map<String, String> snapshot(Path dir) throws IOException {
-    java.util.Map<String, String> out = new java.util.TreeMap<>();
+  static Map<String, String> snapshot(Path dir) throws IOException {
+    Map<String, String> out = new TreeMap<>();
     if (!Files.exists(dir)) {
       return out;
     }
@@ -165,12 +172,10 @@ class SplitflowCliTest {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
         out.put(
             dir.relativize(p).toString(),
-            java.util.HexFormat.of()
-                .formatHex(
-                    java.security.MessageDigest.getInstance("SHA-256")
-                        .digest(Files.readAllBytes(p))));
+            HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
       }
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
     return out;
@@ -251,11 +256,10 @@ class SplitflowCliTest {
     assertEquals(
         "/out/train_chunk_00000.pt: no space left on device",
         IoErrors.describe(
-            new java.nio.file.FileSystemException(
-                "/out/train_chunk_00000.pt", null, "No space left on device")));
+            new FileSystemException("/out/train_chunk_00000.pt", null, "No space left on device")));
     assertEquals(
         "/out/_SPLIT_MANIFEST.json: permission denied",
-        IoErrors.describe(new java.nio.file.AccessDeniedException("/out/_SPLIT_MANIFEST.json")));
+        IoErrors.describe(new AccessDeniedException("/out/_SPLIT_MANIFEST.json")));
   }
 
   @Test

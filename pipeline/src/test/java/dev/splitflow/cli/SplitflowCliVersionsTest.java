@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,7 +80,6 @@ class SplitflowCliVersionsTest {
     assertTrue(r.err().contains("seed: previous indices have 42, run asks for 7"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(
-        java.util.Arrays.equals(
-            before, Files.readAllBytes(out.resolve("stratification_indices.json"))));
+        Arrays.equals(before, Files.readAllBytes(out.resolve("stratification_indices.json"))));
   }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
@@ -36,17 +39,17 @@ class BeamFilesTest {
     ResourceId temp = BeamFiles.temp(target);
     assertEquals(tmp + "/out/.splitflow-tmp/val_chunk_00002.pt", temp.toString());
     BeamFiles.writeAtomically(target, new byte[] {1, 2, 3});
-    assertEquals(3, java.nio.file.Files.size(Path.of(target.toString())));
-    assertFalse(java.nio.file.Files.exists(Path.of(temp.toString())));
+    assertEquals(3, Files.size(Path.of(target.toString())));
+    assertFalse(Files.exists(Path.of(temp.toString())));
   }
 
   @Test
   void staleTemporaryFilesAreRemoved() throws Exception {
-    Path dir = java.nio.file.Files.createDirectories(tmp.resolve("o/.splitflow-tmp"));
-    java.nio.file.Files.write(dir.resolve("train_chunk_00001.pt"), new byte[10]);
-    java.nio.file.Files.write(dir.resolve("_SPLIT_MANIFEST.json"), new byte[3]);
+    Path dir = Files.createDirectories(tmp.resolve("o/.splitflow-tmp"));
+    Files.write(dir.resolve("train_chunk_00001.pt"), new byte[10]);
+    Files.write(dir.resolve("_SPLIT_MANIFEST.json"), new byte[3]);
     assertEquals(2, BeamFiles.deleteStaleTemps(tmp + "/o"));
-    try (var s = java.nio.file.Files.list(dir)) {
+    try (var s = Files.list(dir)) {
       assertEquals(0, s.count());
     }
   }
@@ -54,13 +57,11 @@ class BeamFilesTest {
   @Test
   void aFullDiskNamesTheFileBeingWritten() {
     ResourceId chunk = BeamFiles.resolve(tmp + "/out/", "train_chunk_00003.pt");
-    java.io.IOException e =
-        WriteChunks.named(
-            BeamFiles.temp(chunk), new java.io.IOException("No space left on device"));
-    assertTrue(e instanceof java.nio.file.FileSystemException, e.toString());
+    IOException e =
+        WriteChunks.named(BeamFiles.temp(chunk), new IOException("No space left on device"));
+    assertTrue(e instanceof FileSystemException, e.toString());
     assertEquals(
-        tmp + "/out/.splitflow-tmp/train_chunk_00003.pt",
-        ((java.nio.file.FileSystemException) e).getFile());
-    assertEquals("No space left on device", ((java.nio.file.FileSystemException) e).getReason());
+        tmp + "/out/.splitflow-tmp/train_chunk_00003.pt", ((FileSystemException) e).getFile());
+    assertEquals("No space left on device", ((FileSystemException) e).getReason());
   }
 }

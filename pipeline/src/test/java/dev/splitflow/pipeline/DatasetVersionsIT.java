@@ -10,11 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.pt.TorchPython;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.Lineage;
 import dev.splitflow.split.Placement;
@@ -24,12 +27,17 @@ import dev.splitflow.split.SplitException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +69,7 @@ class DatasetVersionsIT {
     IndicesFile v1 = indices();
     byte[] v1Bytes = Files.readAllBytes(out.resolve(ChunkNames.INDICES));
     Map<String, byte[]> v1Files = files(out);
-    Map<String, java.nio.file.attribute.FileTime> v1Times = times(out);
+    Map<String, FileTime> v1Times = times(out);
     SyntheticBatch.write(batches.resolve("batch_5.pt"), 120, 30, 256, 50);
     SyntheticBatch.write(batches.resolve("batch_6.pt"), 150, 30, 256, 60);
 
@@ -90,8 +98,8 @@ class DatasetVersionsIT {
 
     // Only the chunks the lineage lists were written; the others are the same files, untouched.
     Map<String, byte[]> v2Files = files(out);
-    Map<String, java.nio.file.attribute.FileTime> v2Times = times(out);
-    java.util.Set<String> rewritten = new java.util.TreeSet<>();
+    Map<String, FileTime> v2Times = times(out);
+    Set<String> rewritten = new TreeSet<>();
     int keptChunks = 0;
     for (Split s : Split.values()) {
       for (int j = 0; j < v2.plan().chunkCount(s); j++) {
@@ -106,11 +114,9 @@ class DatasetVersionsIT {
       }
     }
     assertTrue(keptChunks > 0 && !rewritten.isEmpty(), keptChunks + " kept, " + rewritten);
-    com.fasterxml.jackson.databind.JsonNode manifest =
-        new com.fasterxml.jackson.databind.ObjectMapper()
-            .readTree(v2Files.get(ChunkNames.MANIFEST))
-            .path("lineage");
-    java.util.Set<String> listed = new java.util.TreeSet<>();
+    JsonNode manifest =
+        new ObjectMapper().readTree(v2Files.get(ChunkNames.MANIFEST)).path("lineage");
+    Set<String> listed = new TreeSet<>();
     manifest.path("new_or_changed_chunks").forEach(n -> listed.add(n.asText()));
     assertEquals(rewritten, listed);
     assertEquals(keptChunks, manifest.path("unchanged_chunks").asInt());
@@ -125,7 +131,7 @@ class DatasetVersionsIT {
     assertFalse(again.indicesComputed(), "a re-run reuses the extension it made");
     Map<String, byte[]> after = files(out);
     assertEquals(before.keySet(), after.keySet());
-    Map<String, java.nio.file.attribute.FileTime> afterTimes = times(out);
+    Map<String, FileTime> afterTimes = times(out);
     for (String name : before.keySet()) {
       assertArrayEquals(before.get(name), after.get(name), name);
       if (name.contains("_chunk_")) {
@@ -134,9 +140,9 @@ class DatasetVersionsIT {
     }
   }
 
-  private static Map<String, java.nio.file.attribute.FileTime> times(Path dir) throws IOException {
-    Map<String, java.nio.file.attribute.FileTime> out = new java.util.TreeMap<>();
-    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+  private static Map<String, FileTime> times(Path dir) throws IOException {
+    Map<String, FileTime> out = new TreeMap<>();
+    try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
         out.put(p.getFileName().toString(), Files.getLastModifiedTime(p));
       }
@@ -151,8 +157,7 @@ class DatasetVersionsIT {
     SplitPipeline.SplitRun run =
         split(options(batches, out, 2, previous(), "--computeIndicesOnly"));
     assertEquals(
-        java.util.List.of(
-            "batch_2.pt: all 30 records of the previous version are gone from the input"),
+        List.of("batch_2.pt: all 30 records of the previous version are gone from the input"),
         run.notes());
     assertEquals(30, indices().lineage().removed().sum());
     assertEquals(90, indices().lineage().kept().sum());
@@ -298,17 +303,15 @@ class DatasetVersionsIT {
     SyntheticBatch.write(batches.resolve("batch_6.pt"), 150, 30, 256, 60);
     split(options(batches, out, 2, previous()));
 
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(out.toString()));
+    List<String> args = new ArrayList<>(List.of(out.toString()));
     for (int i = 1; i <= 6; i++) {
       args.add(batches.resolve("batch_" + i + ".pt").toString());
     }
-    dev.splitflow.pt.TorchPython.Result chunks =
-        dev.splitflow.pt.TorchPython.run("split_check.py", args);
+    TorchPython.Result chunks = TorchPython.run("split_check.py", args);
     assertEquals(0, chunks.code(), chunks.output());
     assertTrue(chunks.output().startsWith("OK 180 records"), chunks.output());
-    dev.splitflow.pt.TorchPython.Result kept =
-        dev.splitflow.pt.TorchPython.run(
-            "version_check.py", java.util.List.of(v1.toString(), out.toString(), "study_id"));
+    TorchPython.Result kept =
+        TorchPython.run("version_check.py", List.of(v1.toString(), out.toString(), "study_id"));
     assertEquals(0, kept.code(), kept.output());
     assertTrue(kept.output().startsWith("OK 120 records of version 1 kept"), kept.output());
   }

@@ -14,7 +14,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -69,12 +73,11 @@ class DeepVerifyIT {
   }
 
   private static String sha256(byte[] b) throws Exception {
-    return java.util.HexFormat.of()
-        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
   private static String crc32c(byte[] b) {
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(b);
     return Checksums.crc32cBase64((int) crc.getValue());
   }
@@ -133,8 +136,8 @@ class DeepVerifyIT {
     Path dir = copy("indexswap");
     Path indices = dir.resolve(ChunkNames.INDICES);
     String json = Files.readString(indices);
-    var train = java.util.regex.Pattern.compile("\"train\": \\[(\\d+)").matcher(json);
-    var val = java.util.regex.Pattern.compile("\"val\": \\[(\\d+)").matcher(json);
+    var train = Pattern.compile("\"train\": \\[(\\d+)").matcher(json);
+    var val = Pattern.compile("\"val\": \\[(\\d+)").matcher(json);
     assertTrue(train.find() && val.find());
     String swapped =
         json.replaceFirst(

@@ -8,6 +8,7 @@ import dev.splitflow.output.ChunkInfo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.reflect.Array;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
@@ -116,7 +117,7 @@ class ElementCodersTest {
     coder.encode(first, out);
     coder.encode(second, out);
     ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
-    T[] back = (T[]) java.lang.reflect.Array.newInstance(first.getClass(), 2);
+    T[] back = (T[]) Array.newInstance(first.getClass(), 2);
     back[0] = coder.decode(in);
     back[1] = coder.decode(in);
     assertEquals(0, in.available(), "bytes left after decoding both");

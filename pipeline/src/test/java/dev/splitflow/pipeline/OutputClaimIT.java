@@ -15,6 +15,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,8 +44,7 @@ class OutputClaimIT {
   }
 
   private static String sha256(byte[] b) throws Exception {
-    return java.util.HexFormat.of()
-        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
   @Test
@@ -93,7 +95,7 @@ class OutputClaimIT {
     Map<String, byte[]> after = SplitPipelineIT.files(out);
     assertEquals(before.keySet(), after.keySet());
     for (String name : before.keySet()) {
-      assertTrue(java.util.Arrays.equals(before.get(name), after.get(name)), name);
+      assertTrue(Arrays.equals(before.get(name), after.get(name)), name);
     }
   }
 
@@ -125,7 +127,7 @@ class OutputClaimIT {
     assertFalse(Files.exists(out.resolve(OutputClaim.NAME)), "released after indices only");
     // Same size, broken tensor data: the indices still match, the pipeline fails while writing.
     bytes[bytes.length - 30] ^= 0x55;
-    Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length - 200));
+    Files.write(bad, Arrays.copyOf(bytes, bytes.length - 200));
     assertThrows(Exception.class, () -> SplitPipelineIT.split(options("--recomputeIndices")));
     assertFalse(Files.exists(out.resolve(OutputClaim.NAME)), "released after a failure");
   }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.demo.SyntheticBatch;
+import dev.splitflow.output.Checksums;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.LocalFolder;
 import dev.splitflow.output.OutputVerifier;
@@ -15,8 +16,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,7 +83,7 @@ class OutputVerifierIT {
   void aChangedChunkFailsOnSizeOrChecksum() throws IOException {
     Path shorter = copy("shorter");
     byte[] b = Files.readAllBytes(shorter.resolve("train_chunk_00001.pt"));
-    Files.write(shorter.resolve("train_chunk_00001.pt"), java.util.Arrays.copyOf(b, b.length - 1));
+    Files.write(shorter.resolve("train_chunk_00001.pt"), Arrays.copyOf(b, b.length - 1));
     assertTrue(failedChecks(shorter).contains("chunk size"));
 
     Path flipped = copy("flipped");
@@ -108,8 +113,7 @@ class OutputVerifierIT {
   }
 
   /** The manifest of {@code dir}, edited by {@code edit}, written back. */
-  static void editManifest(Path dir, java.util.function.Consumer<ObjectNode> edit)
-      throws IOException {
+  static void editManifest(Path dir, Consumer<ObjectNode> edit) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = (ObjectNode) json.readTree(dir.resolve(ChunkNames.MANIFEST).toFile());
     edit.accept(root);
@@ -146,13 +150,13 @@ class OutputVerifierIT {
     byte[] b = Files.readAllBytes(file);
     b[b.length / 2] ^= 1;
     Files.write(file, b);
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(b);
     editManifest(
         dir,
         m ->
             chunk(m, "val_chunk_00000.pt")
-                .put("crc32c", dev.splitflow.output.Checksums.crc32cBase64((int) crc.getValue())));
+                .put("crc32c", Checksums.crc32cBase64((int) crc.getValue())));
     assertTrue(OutputVerifier.verify(new LocalFolder(dir), 0).ok(), "metadata alone agrees");
     assertCaught(dir, "chunk sha256", "val_chunk_00000.pt");
   }
@@ -187,9 +191,7 @@ class OutputVerifierIT {
   void trailingContentAfterTheManifestIsRefused() throws IOException {
     Path dir = copy("trailing");
     Files.writeString(
-        dir.resolve(ChunkNames.MANIFEST),
-        "{\"format\": 1}\n",
-        java.nio.file.StandardOpenOption.APPEND);
+        dir.resolve(ChunkNames.MANIFEST), "{\"format\": 1}\n", StandardOpenOption.APPEND);
     assertCaught(dir, "manifest", "content after it");
   }
 

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -199,7 +200,7 @@ class SplitPipelineIT {
     Path out = tmp.resolve("out");
     Path bad = batches.resolve("batch_4.pt");
     byte[] bytes = Files.readAllBytes(bad);
-    Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+    Files.write(bad, Arrays.copyOf(bytes, bytes.length - 100));
     Exception e = assertThrows(Exception.class, () -> split(options(batches, out, 2)));
     assertTrue(rootMessage(e).contains("batch_4.pt"), rootMessage(e));
     assertFalse(Files.exists(out.resolve(ChunkNames.MANIFEST)));

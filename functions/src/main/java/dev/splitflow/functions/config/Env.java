@@ -1,6 +1,7 @@
 package dev.splitflow.functions.config;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,7 +119,7 @@ final class Env {
       if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
         problems.add(name + " must be an http(s) URL, got '" + v + "'");
       }
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       problems.add(name + " must be an http(s) URL, got '" + v + "'");
     }
     return v;

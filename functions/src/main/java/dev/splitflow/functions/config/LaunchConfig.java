@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Everything {@code LaunchSplitFunction} reads from its environment, validated at start-up. Tests
@@ -33,6 +34,10 @@ public record LaunchConfig(
     DataflowSettings dataflow,
     LocalSettings local) {
 
+  /**
+   * What starts the split job: Dataflow in the cloud, or the pipeline's jar locally ({@code
+   * LocalSettings}).
+   */
   public enum Launcher {
     DATAFLOW,
     LOCAL
@@ -117,8 +122,7 @@ public record LaunchConfig(
   public static final String DEFAULT_MACHINE_TYPE = "n2-standard-4";
 
   /** Compute Engine machine type names, as Terraform's variable validation has them. */
-  private static final java.util.regex.Pattern MACHINE_TYPE_PATTERN =
-      java.util.regex.Pattern.compile("[a-z][a-z0-9]*-[a-z0-9-]+");
+  private static final Pattern MACHINE_TYPE_PATTERN = Pattern.compile("[a-z][a-z0-9]*-[a-z0-9-]+");
 
   /** Reads and validates every variable; throws naming all missing or bad ones. */
   public static LaunchConfig fromEnv(Map<String, String> env) {

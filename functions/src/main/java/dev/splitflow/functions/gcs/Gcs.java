@@ -2,6 +2,8 @@ package dev.splitflow.functions.gcs;
 
 import com.google.cloud.storage.StorageException;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.Callable;
 
 /** Cloud Storage calls with failures that say what was being done and whether to retry. */
@@ -35,7 +37,7 @@ public final class Gcs {
         int code = s.getCode();
         return s.isRetryable() || code == 0 || code == 429 || code >= 500;
       }
-      if (c instanceof java.net.SocketTimeoutException || c instanceof java.net.ConnectException) {
+      if (c instanceof SocketTimeoutException || c instanceof ConnectException) {
         return true;
       }
     }

@@ -6,11 +6,15 @@ import com.google.cloud.storage.Storage;
 import dev.splitflow.output.ObjectStore;
 import dev.splitflow.split.BatchOrder;
 import dev.splitflow.split.IndicesScan;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A folder (prefix) of a Cloud Storage bucket as the verifier and the indices scan see it: object
@@ -80,7 +84,7 @@ public final class GcsObjectStore implements ObjectStore {
   public SeekableByteChannel open(String name) throws IOException {
     Blob b = Gcs.call(() -> storage.get(BlobId.of(bucket, prefix + name)), location() + name);
     if (b == null) {
-      throw new java.io.FileNotFoundException(location() + name + ": no such object");
+      throw new FileNotFoundException(location() + name + ": no such object");
     }
     return open(b);
   }
@@ -102,7 +106,7 @@ public final class GcsObjectStore implements ObjectStore {
   public static List<IndicesScan.Batch> batches(Storage storage, String bucket, String folder)
       throws IOException {
     List<String> paths = new ArrayList<>();
-    java.util.Map<String, Blob> byPath = new java.util.HashMap<>();
+    Map<String, Blob> byPath = new HashMap<>();
     Iterable<Blob> blobs =
         Gcs.call(
                 () ->
@@ -131,8 +135,7 @@ public final class GcsObjectStore implements ObjectStore {
   }
 
   /** What the pipeline's {@code batch_*.pt} glob matches inside one folder. */
-  private static final java.util.regex.Pattern BATCH =
-      java.util.regex.Pattern.compile("batch_[^/]*\\.pt");
+  private static final Pattern BATCH = Pattern.compile("batch_[^/]*\\.pt");
 
   /** Opens listed batches (from {@link #batches}) of this bucket by generation. */
   public IndicesScan.Opener batchOpener() {

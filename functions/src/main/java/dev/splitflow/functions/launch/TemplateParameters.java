@@ -1,6 +1,7 @@
 package dev.splitflow.functions.launch;
 
 import dev.splitflow.split.SplitConfig;
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,6 @@ public final class TemplateParameters {
 
   /** Plain decimal notation: metadata.json's pattern (and a person) reject 1.0E-4. */
   static String decimal(double share) {
-    return java.math.BigDecimal.valueOf(share).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(share).stripTrailingZeros().toPlainString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.splitflow.functions.marker;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.splitflow.split.SplitConfig;
 import dev.splitflow.split.SplitException;
 import dev.splitflow.split.SplitRatios;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -51,7 +54,7 @@ public record RunOptions(
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   /**
    * Parses a marker's content: empty (or only whitespace) means no overrides; otherwise one JSON
@@ -329,11 +332,11 @@ public record RunOptions(
     if (previousIndices.startsWith("gs://")) {
       return previousIndices;
     }
-    java.net.URI base = java.net.URI.create(datasetFolderUri);
-    java.net.URI resolved;
+    URI base = URI.create(datasetFolderUri);
+    URI resolved;
     try {
-      resolved = base.resolve(new java.net.URI(null, null, previousIndices, null));
-    } catch (java.net.URISyntaxException e) {
+      resolved = base.resolve(new URI(null, null, previousIndices, null));
+    } catch (URISyntaxException e) {
       throw new MarkerException(where + ": previousIndices: not a path: " + previousIndices);
     }
     String path = resolved.getPath();

@@ -49,6 +49,7 @@ public record RunState(
     Instant launchedAt,
     Instant updatedAt) {
 
+  /** Where a run is: each value is a state the run-state object can be written in. */
   public enum Status {
     /** A delivery owns the launch until {@link #lease}. */
     CLAIMED,

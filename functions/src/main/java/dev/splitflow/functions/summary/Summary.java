@@ -60,8 +60,10 @@ public record Summary(
   public static final String FAILED = "FAILED";
   public static final int SCHEMA_VERSION = 1;
 
+  /** One split's totals as the manifest states them; the summary's {@code splits} rows. */
   public record SplitCount(String split, long records, int chunks, long bytes) {}
 
+  /** One stratum's target and achieved count in one split; the summary's {@code strata} rows. */
   public record StratumCount(String stratum, String split, double target, long achieved) {}
 
   /** Records per split and their total. */

@@ -15,13 +15,17 @@ import dev.splitflow.pt.PtFile;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.IndicesScan;
 import dev.splitflow.split.SplitConfig;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +58,7 @@ class GcsObjectStoreTest {
       ByteBuffer big = ByteBuffer.allocate(RangedReadChannel.BLOCK * 2);
       ch.position(17);
       assertEquals(big.capacity(), ch.read(big));
-      byte[] expected = java.util.Arrays.copyOfRange(bytes, 17, 17 + big.capacity());
+      byte[] expected = Arrays.copyOfRange(bytes, 17, 17 + big.capacity());
       assertArrayEquals(expected, big.array());
       ch.position(bytes.length);
       assertEquals(-1, ch.read(ByteBuffer.allocate(1)));
@@ -72,15 +76,15 @@ class GcsObjectStoreTest {
     assertEquals("a", all.get(0).name());
     assertEquals(3, all.get(0).size());
     // CRC32C of {1,2,3}, base64 as Cloud Storage reports it.
-    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    CRC32C c = new CRC32C();
     c.update(new byte[] {1, 2, 3});
     String crc =
-        java.util.Base64.getEncoder()
+        Base64.getEncoder()
             .encodeToString(ByteBuffer.allocate(4).putInt((int) c.getValue()).array());
     assertEquals(crc, all.get(0).crc32c());
     assertEquals(all.get(0), store.stat("a").orElseThrow());
     assertTrue(store.stat("missing").isEmpty());
-    assertThrows(java.io.FileNotFoundException.class, () -> store.open("missing"));
+    assertThrows(FileNotFoundException.class, () -> store.open("missing"));
   }
 
   @Test

@@ -15,9 +15,15 @@ import com.google.pubsub.v1.PubsubMessage;
 import dev.splitflow.functions.events.ObjectEvent;
 import dev.splitflow.functions.testing.PubSubEmulator;
 import dev.splitflow.localgcs.LocalGcs;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -66,7 +72,7 @@ class LocalGcsNotificationsIT {
 
       List<PubsubMessage> got = PUBSUB.pull("p", "sub-1", 10, Duration.ofSeconds(30));
       for (PubsubMessage extra : PUBSUB.pull("p", "sub-1", 10, Duration.ofSeconds(3))) {
-        got = new java.util.ArrayList<>(got);
+        got = new ArrayList<>(got);
         got.add(extra);
       }
       List<String> events =
@@ -109,18 +115,18 @@ class LocalGcsNotificationsIT {
       // The launch function reads exactly this message, pushed as Eventarc pushes it.
       var push = JSON.createObjectNode();
       var msg = push.putObject("message");
-      msg.put("data", java.util.Base64.getEncoder().encodeToString(m.getData().toByteArray()));
+      msg.put("data", Base64.getEncoder().encodeToString(m.getData().toByteArray()));
       msg.put("messageId", m.getMessageId());
       msg.put("publishTime", Instant.now().toString());
       var attrs = msg.putObject("attributes");
       m.getAttributesMap().forEach(attrs::put);
       push.put("subscription", "projects/p/subscriptions/s");
-      io.cloudevents.CloudEvent ce =
-          io.cloudevents.core.builder.CloudEventBuilder.v1()
+      CloudEvent ce =
+          CloudEventBuilder.v1()
               .withId("1")
               .withType(ObjectEvent.PUBSUB_PUBLISHED)
-              .withSource(java.net.URI.create("//pubsub.googleapis.com/" + topic))
-              .withTime(java.time.OffsetDateTime.now())
+              .withSource(URI.create("//pubsub.googleapis.com/" + topic))
+              .withTime(OffsetDateTime.now())
               .withData("application/json", JSON.writeValueAsBytes(push))
               .build();
       ObjectEvent e = ObjectEvent.from(ce).orElseThrow();

@@ -8,6 +8,7 @@ import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class StorageClientsTest {
   @Test
   void retriesAndTimeoutsAreBounded() {
     for (Map<String, String> env :
-        java.util.List.of(Map.<String, String>of(), Map.of("STORAGE_EMULATOR_HOST", "h:1"))) {
+        List.of(Map.<String, String>of(), Map.of("STORAGE_EMULATOR_HOST", "h:1"))) {
       StorageOptions o = StorageClients.fromEnv(env, "p").getOptions();
       Duration total = o.getRetrySettings().getTotalTimeoutDuration();
       assertEquals(StorageClients.TOTAL_TIMEOUT, total);

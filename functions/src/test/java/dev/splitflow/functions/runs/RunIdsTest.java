@@ -19,14 +19,16 @@ class RunIdsTest {
     assertEquals(RULE.pattern(), RunIds.JOB_NAME_RULE);
   }
 
+  /**
+   * Pinned: deployments in flight must agree with new code on the id of a marker. The literals are
+   * computed outside Java, by {@code python3 -c "import hashlib; print('sf-' +
+   * hashlib.sha256(b'my-data/datasets/cxr/_BATCHES_COMPLETE#1700000000000001').hexdigest()[:20])"}
+   * (and {@code b'b/x#1'} for the second).
+   */
   @Test
-  void runIdIsDeterministic() {
-    String a = RunIds.runId("my-data", MARKER, 1700000000000001L);
-    assertEquals(a, RunIds.runId("my-data", MARKER, 1700000000000001L));
-    assertTrue(a.matches("sf-[0-9a-f]{20}"), a);
-    // Pinned: deployments in flight must agree with new code on the id of a marker.
-    assertEquals(
-        "sf-" + RunIds.sha256Hex("my-data/" + MARKER + "#1700000000000001").substring(0, 20), a);
+  void runIdIsPinned() {
+    assertEquals("sf-fed6131fe33028e52d2b", RunIds.runId("my-data", MARKER, 1700000000000001L));
+    assertEquals("sf-8236d3cd366a9e7912e5", RunIds.runId("b", "x", 1));
   }
 
   @Test
@@ -53,12 +55,20 @@ class RunIdsTest {
     assertEquals(1000, ids.size());
   }
 
+  /**
+   * Pinned like the run id, the literals computed in Python: {@code re.sub('^-+|-+$', '',
+   * re.sub('[^a-z0-9]+', '-', folder.lower()))} as the slug, its last 60 characters when longer
+   * (leading dashes cut), and the run id's 20 hex digits.
+   */
   @Test
   void jobNameIsReadableAndCarriesTheHash() {
-    String runId = RunIds.runId("my-data", MARKER, 7);
-    String name = RunIds.jobName("datasets/cxr/", runId);
-    assertEquals("splitflow-datasets-cxr-" + runId.substring(3), name);
-    assertEquals(name, RunIds.jobName("datasets/cxr/", runId), "deterministic");
+    assertEquals("sf-991d4a28a6f9690d2185", RunIds.runId("my-data", MARKER, 7));
+    assertEquals(
+        "splitflow-datasets-cxr-991d4a28a6f9690d2185",
+        RunIds.jobName("datasets/cxr/", "sf-991d4a28a6f9690d2185"));
+    assertEquals(
+        "splitflow-datasets-cxr-2024-8236d3cd366a9e7912e5",
+        RunIds.jobName("DataSets/CXR_2024/", "sf-8236d3cd366a9e7912e5"));
   }
 
   @Test
@@ -105,7 +115,10 @@ class RunIdsTest {
   void longFoldersKeepTheirEnd() {
     String runId = RunIds.runId("b", "x", 1);
     String name = RunIds.jobName("very/".repeat(30) + "important-dataset/", runId);
-    assertTrue(name.contains("important-dataset"), name);
+    assertEquals(
+        "splitflow-ry-very-very-very-very-very-very-very-very-important-dataset-"
+            + "8236d3cd366a9e7912e5",
+        name);
     assertTrue(name.length() <= 91, name.length() + ": " + name);
   }
 

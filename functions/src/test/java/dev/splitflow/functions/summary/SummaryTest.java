@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -522,7 +523,7 @@ class SummaryTest {
   void noRecordContentInTheJson() throws Exception {
     // The summary carries the stratum keys (configured categories) and nothing from the records'
     // other fields; the manifest has none to give.
-    String body = new String(succeeded().toJson(), java.nio.charset.StandardCharsets.UTF_8);
+    String body = new String(succeeded().toJson(), StandardCharsets.UTF_8);
     assertFalse(body.contains("subject_id"), body);
     assertFalse(body.contains("sha256"), body);
   }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -71,14 +72,7 @@ public final class TestGcs {
         .faults()
         .add(
             new Faults.Rule(
-                null,
-                "insert",
-                null,
-                java.util.regex.Pattern.quote(objectPrefix) + ".*",
-                List.of(403),
-                -1,
-                -1,
-                0));
+                null, "insert", null, Pattern.quote(objectPrefix) + ".*", List.of(403), -1, -1, 0));
   }
 
   private static void deleteTree(Path dir) {

@@ -1,9 +1,12 @@
 package dev.splitflow.localgcs.cloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.splitflow.localgcs.GcsError;
 import dev.splitflow.localgcs.LocalGcs;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -13,9 +16,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +28,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -108,7 +114,7 @@ public final class LocalCloud implements AutoCloseable {
         FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
       lock = lockChannel.tryLock();
-    } catch (java.nio.channels.OverlappingFileLockException heldHere) {
+    } catch (OverlappingFileLockException heldHere) {
       lock = null; // this JVM runs the other one
     }
     if (lock == null) {
@@ -159,7 +165,7 @@ public final class LocalCloud implements AutoCloseable {
               List.of("OBJECT_FINALIZE"),
               "JSON_API_V1",
               Map.of("splitflow-kind", "manifest"));
-    } catch (dev.splitflow.localgcs.GcsError e) {
+    } catch (GcsError e) {
       throw new IOException(e.getMessage(), e);
     }
 
@@ -331,11 +337,7 @@ public final class LocalCloud implements AutoCloseable {
             + "\n";
     Path tmp = settings.dir().resolve("local-cloud.env.tmp");
     Files.writeString(tmp, env);
-    Files.move(
-        tmp,
-        envFile(),
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, envFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Prints each summary as it arrives (from local-cloud's own subscription, not the users'). */
@@ -417,7 +419,7 @@ public final class LocalCloud implements AutoCloseable {
     all.forEach(ProcessHandle::destroy);
     for (ProcessHandle h : all) {
       try {
-        h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        h.onExit().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         h.destroyForcibly();
       }
@@ -425,7 +427,7 @@ public final class LocalCloud implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
@@ -435,7 +437,7 @@ public final class LocalCloud implements AutoCloseable {
     if (path == null) {
       return null;
     }
-    for (String d : path.split(java.io.File.pathSeparator)) {
+    for (String d : path.split(File.pathSeparator)) {
       Path p = Path.of(d, exe);
       if (Files.isExecutable(p)) {
         return p;

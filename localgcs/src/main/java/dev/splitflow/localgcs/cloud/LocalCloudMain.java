@@ -1,5 +1,6 @@
 package dev.splitflow.localgcs.cloud;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -48,7 +49,7 @@ public final class LocalCloudMain {
                   "splitflow-data",
                   "datasets/",
                   Map.of()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       System.err.println("splitflow local-cloud: " + e.getMessage());
       System.exit(1);
       return;
