@@ -101,6 +101,35 @@ def make_valid():
     torch.load(path)
     g.write_expected(path, [{"od": od}])
 
+    make_shared_storage()
+
+
+def make_shared_storage():
+    """Records viewing one storage between them, as torch.save writes them: a
+    split that writes each record's views on its own puts up to a chunk's
+    worth of copies of a storage into one chunk (issue 14). 120 records, so the
+    default chunk size of 50 gives chunks of many records."""
+    row = (torch.arange(4096) % 251).to(torch.uint8)       # 4 KB, viewed by every record
+    signal = torch.arange(2 * 120 + 1024, dtype=torch.float32)  # overlapping windows
+    mean = torch.linspace(-1, 1, 64)                        # one tensor in every record
+    records = []
+    for i in range(120):
+        records.append({
+            "image": row.expand(16, 4096),                  # stride (0, 1): its own view object
+            "window": signal[2 * i: 2 * i + 1024],          # offset 2i, shares 1022 elements
+            "mean": mean,
+            "view_position": ("PA", "AP", "LATERAL")[i % 3],
+            "clinical_features": None if i % 4 == 0 else [float(i)],
+            "subject_id": f"p{i:04d}",
+        })
+    path = g.VALID / "adv_shared_storage.pt"
+    torch.save(records, path)
+    # torch.load (weights_only) gives one storage per key back, shared by every view
+    back = torch.load(path)
+    assert back[0]["image"].untyped_storage().data_ptr() == back[119]["image"].untyped_storage().data_ptr()
+    assert back[1]["window"].storage_offset() == 2
+    g.write_expected(path, records)
+
 
 # ---------------------------------------------------------------------------
 # hostile: refused, each in one line naming the file
