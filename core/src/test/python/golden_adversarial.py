@@ -48,6 +48,20 @@ def colliding_strings(n_pairs: int):
         yield "".join(combo)
 
 
+def long_binput(k: int) -> bytes:
+    return b"r" + struct.pack("<I", k)
+
+
+def long_binget(k: int) -> bytes:
+    return b"j" + struct.pack("<I", k)
+
+
+def none_list(n: int) -> bytes:
+    """A list of n Nones in APPENDS batches of 1000, as Python's pickler writes one."""
+    assert n % 1000 == 0
+    return g.EMPTY_LIST + (g.MARK + g.NONE * 1000 + g.APPENDS) * (n // 1000)
+
+
 def deep_tuple(depth: int) -> bytes:
     return g.EMPTY_TUPLE + g.TUPLE1 * depth
 
@@ -197,6 +211,27 @@ def add_hostile(add):
     add("adv_stride_beyond_int64.pt",
         g.one_value_archive(g.tensor("0", "FloatStorage", 4, 0, (1, 4), (2 ** 63, 1)), {"0": four}),
         "2^63", "a size-1 dimension with stride 2**63, which does not fit torch's int64")
+    # Item 2 of issue 14: what the memo keeps across records. Each record is a
+    # list of a million Nones the memo keeps (the last record reads them all
+    # back): 2 million values per record, under the per-record bound, but the
+    # memory grows record by record (about 1.2 GB after 200).
+    kept = b"".join(none_list(1_000_000) + long_binput(k) + b"a" for k in range(200))
+    add("adv_memo_kept_lists.pt",
+        deflated_archive(g.PROTO2 + g.EMPTY_LIST + kept + g.EMPTY_LIST + g.MARK
+                         + b"".join(long_binget(k) for k in range(200)) + g.APPENDS + b"a" + g.STOP, {}),
+        "values", "200 records of a million Nones each, every one kept by the memo for a last record"
+        " that reads them all back: memory grows across records")
+    # One record holding a list of 3 million Nones, then 100,000 records that
+    # are that same dict again (BINGET): 5 bytes a record, 3 million values each
+    # time it is encoded, printed or shuffled.
+    shared = (g.EMPTY_DICT + long_binput(0) + g.MARK + g.uni("view_position") + g.uni("PA")
+              + g.uni("big") + none_list(3_000_000) + g.SETITEMS)
+    add("adv_shared_record_expansion.pt",
+        deflated_archive(g.PROTO2 + g.EMPTY_LIST + g.MARK + shared + g.APPENDS
+                         + (g.MARK + long_binget(0) * 1000 + g.APPENDS) * 100 + g.STOP, {}),
+        "expand", "a record of 3 million values repeated 100,000 times by memo reference:"
+        " 3e11 values to encode for a 3 MB pickle")
+
     long_key = "k" * 65536
     add("adv_long_storage_key.pt",
         g.one_value_archive(g.tensor(long_key, "FloatStorage", 4, 0, (4,), (1,)), {"0": four}),
