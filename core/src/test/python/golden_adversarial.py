@@ -214,12 +214,12 @@ def add_hostile(add):
     # Item 2 of issue 14: what the memo keeps across records. Each record is a
     # list of a million Nones the memo keeps (the last record reads them all
     # back): 2 million values per record, under the per-record bound, but the
-    # memory grows record by record (about 1.2 GB after 200).
-    kept = b"".join(none_list(1_000_000) + long_binput(k) + b"a" for k in range(200))
+    # memory grows record by record (about 700 MB after 120).
+    kept = b"".join(none_list(1_000_000) + long_binput(k) + b"a" for k in range(120))
     add("adv_memo_kept_lists.pt",
         deflated_archive(g.PROTO2 + g.EMPTY_LIST + kept + g.EMPTY_LIST + g.MARK
-                         + b"".join(long_binget(k) for k in range(200)) + g.APPENDS + b"a" + g.STOP, {}),
-        "values", "200 records of a million Nones each, every one kept by the memo for a last record"
+                         + b"".join(long_binget(k) for k in range(120)) + g.APPENDS + b"a" + g.STOP, {}),
+        "values", "120 records of a million Nones each, every one kept by the memo for a last record"
         " that reads them all back: memory grows across records")
     # One record holding a list of 3 million Nones, then 100,000 records that
     # are that same dict again (BINGET): 5 bytes a record, 3 million values each
