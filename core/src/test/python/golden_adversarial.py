@@ -48,6 +48,20 @@ def colliding_strings(n_pairs: int):
         yield "".join(combo)
 
 
+def long_binput(k: int) -> bytes:
+    return b"r" + struct.pack("<I", k)
+
+
+def long_binget(k: int) -> bytes:
+    return b"j" + struct.pack("<I", k)
+
+
+def none_list(n: int) -> bytes:
+    """A list of n Nones in APPENDS batches of 1000, as Python's pickler writes one."""
+    assert n % 1000 == 0
+    return g.EMPTY_LIST + (g.MARK + g.NONE * 1000 + g.APPENDS) * (n // 1000)
+
+
 def deep_tuple(depth: int) -> bytes:
     return g.EMPTY_TUPLE + g.TUPLE1 * depth
 
@@ -100,6 +114,35 @@ def make_valid():
     path.write_bytes(g.rezip(g.torch_zip_bytes([{"od": od}]), zipfile.ZIP_DEFLATED))
     torch.load(path)
     g.write_expected(path, [{"od": od}])
+
+    make_shared_storage()
+
+
+def make_shared_storage():
+    """Records viewing one storage between them, as torch.save writes them: a
+    split that writes each record's views on its own puts up to a chunk's
+    worth of copies of a storage into one chunk (issue 14). 120 records, so the
+    default chunk size of 50 gives chunks of many records."""
+    row = (torch.arange(4096) % 251).to(torch.uint8)       # 4 KB, viewed by every record
+    signal = torch.arange(2 * 120 + 1024, dtype=torch.float32)  # overlapping windows
+    mean = torch.linspace(-1, 1, 64)                        # one tensor in every record
+    records = []
+    for i in range(120):
+        records.append({
+            "image": row.expand(16, 4096),                  # stride (0, 1): its own view object
+            "window": signal[2 * i: 2 * i + 1024],          # offset 2i, shares 1022 elements
+            "mean": mean,
+            "view_position": ("PA", "AP", "LATERAL")[i % 3],
+            "clinical_features": None if i % 4 == 0 else [float(i)],
+            "subject_id": f"p{i:04d}",
+        })
+    path = g.VALID / "adv_shared_storage.pt"
+    torch.save(records, path)
+    # torch.load (weights_only) gives one storage per key back, shared by every view
+    back = torch.load(path)
+    assert back[0]["image"].untyped_storage().data_ptr() == back[119]["image"].untyped_storage().data_ptr()
+    assert back[1]["window"].storage_offset() == 2
+    g.write_expected(path, records)
 
 
 # ---------------------------------------------------------------------------
@@ -168,6 +211,27 @@ def add_hostile(add):
     add("adv_stride_beyond_int64.pt",
         g.one_value_archive(g.tensor("0", "FloatStorage", 4, 0, (1, 4), (2 ** 63, 1)), {"0": four}),
         "2^63", "a size-1 dimension with stride 2**63, which does not fit torch's int64")
+    # Item 2 of issue 14: what the memo keeps across records. Each record is a
+    # list of a million Nones the memo keeps (the last record reads them all
+    # back): 2 million values per record, under the per-record bound, but the
+    # memory grows record by record (about 700 MB after 120).
+    kept = b"".join(none_list(1_000_000) + long_binput(k) + b"a" for k in range(120))
+    add("adv_memo_kept_lists.pt",
+        deflated_archive(g.PROTO2 + g.EMPTY_LIST + kept + g.EMPTY_LIST + g.MARK
+                         + b"".join(long_binget(k) for k in range(120)) + g.APPENDS + b"a" + g.STOP, {}),
+        "values", "120 records of a million Nones each, every one kept by the memo for a last record"
+        " that reads them all back: memory grows across records")
+    # One record holding a list of 3 million Nones, then 100,000 records that
+    # are that same dict again (BINGET): 5 bytes a record, 3 million values each
+    # time it is encoded, printed or shuffled.
+    shared = (g.EMPTY_DICT + long_binput(0) + g.MARK + g.uni("view_position") + g.uni("PA")
+              + g.uni("big") + none_list(3_000_000) + g.SETITEMS)
+    add("adv_shared_record_expansion.pt",
+        deflated_archive(g.PROTO2 + g.EMPTY_LIST + g.MARK + shared + g.APPENDS
+                         + (g.MARK + long_binget(0) * 1000 + g.APPENDS) * 100 + g.STOP, {}),
+        "expand", "a record of 3 million values repeated 100,000 times by memo reference:"
+        " 3e11 values to encode for a 3 MB pickle")
+
     long_key = "k" * 65536
     add("adv_long_storage_key.pt",
         g.one_value_archive(g.tensor(long_key, "FloatStorage", 4, 0, (4,), (1,)), {"0": four}),

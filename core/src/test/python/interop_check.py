@@ -21,7 +21,9 @@ Each load must give back the expected records exactly: same container types and
 dict key order, floats bitwise, tensors with the same dtype, shape and element
 bytes, numpy arrays/scalars as tensors of the matching dtype and shape. Every
 chunk tensor must own a compact storage (C-contiguous, offset 0, nbytes ==
-numel * itemsize), and every zip entry payload must start on a 64-byte boundary.
+numel * itemsize), unless several chunk tensors share it, and the chunk's storages
+must not hold more bytes than the source storages its records view; every zip entry
+payload must start on a 64-byte boundary.
 
 Prints `OK n records` and exits 0, or prints each difference and exits 1
 (2 for usage errors).
@@ -182,14 +184,68 @@ def compare(exp, act, path, diffs) -> None:
         diff(f"{short(act)} != {short(exp)} ({type_name(exp)})")
 
 
-def check_compact_tensors(value, path, diffs, seen) -> None:
+def tensors_of(value, out, seen) -> list:
+    """Every distinct tensor (and numpy array) in a value, each once."""
+    if id(value) in seen:
+        return out
+    seen.add(id(value))
+    if isinstance(value, (torch.Tensor, np.ndarray, np.generic)):
+        out.append(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            tensors_of(k, out, seen)
+            tensors_of(v, out, seen)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            tensors_of(v, out, seen)
+    return out
+
+
+def storage_bytes(tensors) -> int:
+    """Bytes of the distinct storages the tensors view (numpy arrays: their own bytes)."""
+    total, seen = 0, set()
+    for t in tensors:
+        if isinstance(t, torch.Tensor):
+            s = t.untyped_storage()
+            if s.nbytes() and s.data_ptr() not in seen:
+                seen.add(s.data_ptr())
+                total += s.nbytes()
+        else:
+            total += np.asarray(t).nbytes
+    return total
+
+
+def solo_bytes(t: torch.Tensor) -> int:
+    """What a tensor's own storage holds when written alone: its elements, or
+    the span it covers when that is smaller (stride 0, overlapping windows)."""
+    return min(t.numel(), span_elements(t)) * t.element_size()
+
+
+def shared_storages(records) -> set:
+    """Storages (by data_ptr) that several distinct tensors of the chunk view
+    and that hold fewer bytes than those tensors would on their own: the
+    writer's one reason to share a storage."""
+    views = collections.defaultdict(list)
+    for t in tensors_of(records, [], set()):
+        if isinstance(t, torch.Tensor) and t.untyped_storage().nbytes():
+            views[t.untyped_storage().data_ptr()].append(t)
+    return {ptr for ptr, ts in views.items()
+            if len(ts) > 1 and ts[0].untyped_storage().nbytes() <= sum(solo_bytes(t) for t in ts)}
+
+
+def check_compact_tensors(value, path, diffs, seen, shared=frozenset()) -> None:
     """Every tensor in the chunk must own exactly its elements: proves the
-    writer gathered views instead of dragging a whole stacked storage along."""
+    writer gathered views instead of dragging a whole stacked storage along.
+    Views sharing one storage (as their source's views did) are left to the
+    chunk-wide check that the chunk holds no more storage bytes than its
+    sources."""
     if id(value) in seen:
         return
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
         where = fmt_path(path)
+        if value.untyped_storage().nbytes() and value.untyped_storage().data_ptr() in shared:
+            return
         if span_elements(value) < value.numel():
             # a view with repeated elements keeps its strides over its own span
             if value.storage_offset() != 0:
@@ -210,11 +266,11 @@ def check_compact_tensors(value, path, diffs, seen) -> None:
         return
     if isinstance(value, dict):
         for k, v in value.items():
-            check_compact_tensors(k, path + [_Raw("<key>")], diffs, seen)
-            check_compact_tensors(v, path + [k], diffs, seen)
+            check_compact_tensors(k, path + [_Raw("<key>")], diffs, seen, shared)
+            check_compact_tensors(v, path + [k], diffs, seen, shared)
     elif isinstance(value, (list, tuple, set)):
         for i, v in enumerate(value):
-            check_compact_tensors(v, path + [i], diffs, seen)
+            check_compact_tensors(v, path + [i], diffs, seen, shared)
 
 
 # ---------------------------------------------------------------------------
@@ -337,8 +393,14 @@ def main(argv=None) -> int:
                     diffs.append(f"chunk has {len(got)} records, expected {len(expected)}")
                 for n, (e, a) in enumerate(zip(expected, got)):
                     compare(e, a, [n], diffs)
+                shared = shared_storages(got)
                 for n, a in enumerate(got):
-                    check_compact_tensors(a, [n], diffs, set())
+                    check_compact_tensors(a, [n], diffs, set(), shared)
+                have = storage_bytes(tensors_of(got, [], set()))
+                allowed = storage_bytes(tensors_of(expected, [], set()))
+                if have > allowed:
+                    diffs.append(f"chunk tensors hold {have} storage bytes, more than the {allowed}"
+                                 " of the source storages its records view")
         for d in diffs:
             found.setdefault(d, []).append(label)
 

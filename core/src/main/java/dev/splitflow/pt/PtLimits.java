@@ -18,7 +18,10 @@ final class PtLimits {
 
   /**
    * Values (containers, scalars and container items) made while reading one pickle, or, when a list
-   * of records is streamed, since the last record was handed out: about 50 bytes of heap each.
+   * of records is streamed, since the last record was handed out plus those made for earlier
+   * records that the memo may still hold: about 50 bytes of heap each. When streamed, the records
+   * handed out may also reach at most this many values beyond the pickle's bytes through values
+   * they share (each record is encoded, printed or written in full).
    */
   static final long MAX_VALUES = limit("splitflow.pt.maxValues", 8_000_000);
 

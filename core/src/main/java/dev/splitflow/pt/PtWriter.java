@@ -53,6 +53,13 @@ public final class PtWriter implements Closeable {
   private final Map<String, Integer> globalMemo = new HashMap<>();
   private int nextMemo = 1;
   private int nextKey;
+
+  /** Source storages the planned records view, by {@link StorageRef#identity()} and type. */
+  private final Map<SharedKey, Shared> shares = new HashMap<>();
+
+  /** Tensors counted by {@link #plan}: one tensor in two records is written once. */
+  private Set<TensorValue> planned = Collections.newSetFromMap(new IdentityHashMap<>());
+
   private long records;
   private long storageBytes;
   private boolean closed;
@@ -102,6 +109,76 @@ public final class PtWriter implements Closeable {
   }
 
   /**
+   * Declares a record a later {@link #append} writes, before the first append. Views of one source
+   * storage in the declared records (records[i] = stack[i] views, expand() views of one base, one
+   * tensor in many records) whose own storages would together hold more than the part of the source
+   * storage they cover are written as torch.save writes them: that part once, every view keeping
+   * its strides into it. So a chunk never holds more tensor bytes than the source storages its
+   * records view; without a plan, each view is written on its own. Records that view disjoint parts
+   * are written exactly as without a plan.
+   */
+  public void plan(PtValue record) {
+    if (closed || planned == null) {
+      throw new IllegalStateException("plan every record before the first append");
+    }
+    java.util.ArrayDeque<PtValue> todo = new java.util.ArrayDeque<>();
+    Set<PtValue> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    todo.push(record);
+    while (!todo.isEmpty()) {
+      PtValue v = todo.pop();
+      if (v instanceof TensorValue t) {
+        if (t.numel() > 0 && planned.add(t)) {
+          Shared s =
+              shares.computeIfAbsent(
+                  new SharedKey(t.storage().identity(), t.dtype()), k -> new Shared());
+          s.soloBytes += soloElements(t) * t.dtype().itemSize();
+          s.lo = Math.min(s.lo, t.storageOffset());
+          s.hi =
+              Math.max(s.hi, Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), t.storageOffset()));
+        }
+      } else if (v instanceof Container c && seen.add(c)) {
+        for (PtValue child : Values.children(c)) {
+          todo.push(child);
+        }
+      }
+    }
+  }
+
+  /** A source storage as the planned records view it. */
+  private record SharedKey(Object storage, DType dtype) {}
+
+  private static final class Shared {
+    /** Bytes the views' own storages would hold, each written alone. */
+    long soloBytes;
+
+    /** The elements of the source storage the views cover: [lo, hi). */
+    long lo = Long.MAX_VALUE;
+
+    long hi;
+
+    /** The key the covered part is written under, once written. */
+    String key;
+
+    boolean worthSharing(int itemSize) {
+      return soloBytes > (hi - lo) * itemSize;
+    }
+  }
+
+  /** The shared part {@code t} is to be written into, or null to write it on its own. */
+  private Shared sharedStorageOf(TensorValue t) {
+    if (shares.isEmpty() || t.numel() == 0) {
+      return null;
+    }
+    Shared s = shares.get(new SharedKey(t.storage().identity(), t.dtype()));
+    if (s == null || !s.worthSharing(t.dtype().itemSize())) {
+      return null;
+    }
+    long end = Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), t.storageOffset());
+    // A view the plan did not see (its record was not planned) may reach outside the part.
+    return t.storageOffset() >= s.lo && end <= s.hi ? s : null;
+  }
+
+  /**
    * Appends one record. The record is checked first: a value that cannot be written exactly throws
    * {@link PtWriteException} and leaves the writer as it was.
    */
@@ -109,6 +186,7 @@ public final class PtWriter implements Closeable {
     if (closed) {
       throw new IllegalStateException("writer is closed");
     }
+    planned = null; // only needed while planning
     check(
         record,
         new Where(null, records, null, Where.RECORD),
@@ -338,17 +416,76 @@ public final class PtWriter implements Closeable {
   }
 
   private void writeTensor(TensorValue t) throws IOException {
+    Shared shared = sharedStorageOf(t);
+    if (shared != null) {
+      writeSharedView(t, shared);
+      return;
+    }
     String key = Integer.toString(nextKey++);
     DType dtype = t.dtype();
     long[] shape = t.shapeUnsafe();
-    boolean typed = dtype.hasTypedStorage();
     // Compact unless the view covers fewer storage bytes than it has elements (stride 0 from
     // expand(), overlapping windows): then its strides are kept over the span it covers, as torch
     // keeps them over the whole storage, so the chunk never holds more than the source storage.
-    long spanElems = t.numel() == 0 ? 0 : Shapes.spanEnd(shape, t.strideUnsafe(), 0);
-    boolean compact = t.numel() <= spanElems || t.numel() == 0;
-    long storedElems = compact ? t.numel() : spanElems;
+    long storedElems = soloElements(t);
+    boolean compact = storedElems == t.numel();
     long storedBytes = storedElems * dtype.itemSize();
+    // An empty tensor keeps its strides: C-order strides of (2^40, 2^40, 0) overflow int64.
+    long[] strides = compact && t.numel() > 0 ? Shapes.contiguousStrides(shape) : t.strideUnsafe();
+    pickleTensor(t, key, storedElems, 0, strides);
+
+    zip.begin(prefix + "data/" + key, storedBytes);
+    if (compact) {
+      TensorBytes.copy(t, TensorBytes.threadBuffer(), zip::write);
+    } else {
+      TensorBytes.copySpan(t, TensorBytes.threadBuffer(), zip::write);
+    }
+    zip.end();
+    storageBytes += storedBytes;
+  }
+
+  /**
+   * Elements a tensor's own storage holds when written alone: its elements (compact), or, for a
+   * view with fewer distinct elements than elements, the span it covers. Never more than its source
+   * storage holds.
+   */
+  private static long soloElements(TensorValue t) {
+    if (t.numel() == 0) {
+      return 0;
+    }
+    long spanElems = Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), 0);
+    return t.numel() <= spanElems ? t.numel() : spanElems;
+  }
+
+  /**
+   * A view of a storage that {@link #plan} found shared: the part of the source storage the chunk's
+   * views cover is written once, under one key, when the first of them is written, and every view
+   * keeps its strides and its offset into that part, as {@code torch.save} writes views of one
+   * storage.
+   */
+  private void writeSharedView(TensorValue t, Shared s) throws IOException {
+    int item = t.dtype().itemSize();
+    long elems = s.hi - s.lo;
+    if (s.key == null) {
+      s.key = Integer.toString(nextKey++);
+      long bytes = elems * item;
+      zip.begin(prefix + "data/" + s.key, bytes);
+      TensorBytes.copyRange(
+          t.storage(), s.lo * item, bytes, TensorBytes.threadBuffer(), zip::write);
+      zip.end();
+      storageBytes += bytes;
+    }
+    pickleTensor(t, s.key, elems, t.storageOffset() - s.lo, t.strideUnsafe());
+  }
+
+  /**
+   * The pickle of {@code _rebuild_tensor_v2} (or v3, or a parameter) for {@code t} over storage
+   * {@code key} of {@code storedElems} elements.
+   */
+  private void pickleTensor(
+      TensorValue t, String key, long storedElems, long offset, long[] strides) throws IOException {
+    DType dtype = t.dtype();
+    boolean typed = dtype.hasTypedStorage();
     if (t.isParameter()) {
       global("torch._utils", "_rebuild_parameter");
       pickle.write('(');
@@ -365,13 +502,12 @@ public final class PtWriter implements Closeable {
     }
     writeStr(key.getBytes(StandardCharsets.US_ASCII));
     writeStr("cpu".getBytes(StandardCharsets.US_ASCII));
-    writeInt(BigInteger.valueOf(typed ? storedElems : storedBytes));
+    writeInt(BigInteger.valueOf(typed ? storedElems : storedElems * dtype.itemSize()));
     pickle.write('t');
     pickle.write('Q');
-    writeInt(BigInteger.ZERO);
-    writeLongs(shape);
-    // An empty tensor keeps its strides: C-order strides of (2^40, 2^40, 0) overflow int64.
-    writeLongs(compact && t.numel() > 0 ? Shapes.contiguousStrides(shape) : t.strideUnsafe());
+    writeInt(BigInteger.valueOf(offset));
+    writeLongs(t.shapeUnsafe());
+    writeLongs(strides);
     pickle.write(t.requiresGrad() && !t.isParameter() ? 0x88 : 0x89);
     global("collections", "OrderedDict");
     pickle.write(')');
@@ -389,15 +525,6 @@ public final class PtWriter implements Closeable {
       pickle.write('t');
       pickle.write('R');
     }
-
-    zip.begin(prefix + "data/" + key, storedBytes);
-    if (compact) {
-      TensorBytes.copy(t, TensorBytes.threadBuffer(), zip::write);
-    } else {
-      TensorBytes.copySpan(t, TensorBytes.threadBuffer(), zip::write);
-    }
-    zip.end();
-    storageBytes += storedBytes;
   }
 
   private void writeLongs(long[] values) {

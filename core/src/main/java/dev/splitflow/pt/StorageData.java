@@ -28,7 +28,16 @@ final class StorageData {
   /** Storage bytes that know their location. */
   interface Located extends StorageRef.Data {
     Location location();
+
+    /** The file the bytes are in, as named when it was opened. */
+    String file();
   }
+
+  /**
+   * What makes two references one storage: the same place in the same file. A reference decoded
+   * anew for each record ({@code RecordCodec}) is a new object but the same storage.
+   */
+  record Identity(String file, Kind kind, long offset) {}
 
   /** Opens reads of {@code ref}'s bytes at {@code at} in {@code src}. */
   static Located open(Source src, StorageRef ref, Location at, String where) {
@@ -92,6 +101,11 @@ final class StorageData {
     public Location location() {
       return at;
     }
+
+    @Override
+    public String file() {
+      return src.name;
+    }
   }
 
   /**
@@ -153,6 +167,11 @@ final class StorageData {
     public Location location() {
       return at;
     }
+
+    @Override
+    public String file() {
+      return src.name;
+    }
   }
 
   /** Legacy layout: an int64 element count, then the elements; the count is checked once. */
@@ -191,6 +210,11 @@ final class StorageData {
     @Override
     public Location location() {
       return at;
+    }
+
+    @Override
+    public String file() {
+      return src.name;
     }
   }
 }

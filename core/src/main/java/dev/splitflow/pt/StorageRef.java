@@ -80,6 +80,18 @@ public final class StorageRef {
     return data instanceof StorageData.Located l ? l.location() : null;
   }
 
+  /**
+   * Equal for two references to one storage of one file, however each was made (read from the file,
+   * or decoded from a record's encoding); the reference itself for a storage held in memory.
+   */
+  Object identity() {
+    if (data instanceof StorageData.Located l) {
+      StorageData.Location at = l.location();
+      return new StorageData.Identity(l.file(), at.kind(), at.offset());
+    }
+    return this;
+  }
+
   /** Bytes of an in-memory storage; only for storages whose {@link #location()} is null. */
   byte[] readAll() throws IOException {
     if (byteLength > Integer.MAX_VALUE - 16) {

@@ -116,8 +116,9 @@ public final class TensorBytes {
     }
   }
 
-  private static void copyRange(
-      StorageRef storage, long from, long length, ByteBuffer buffer, Sink sink) throws IOException {
+  /** Sends {@code length} bytes of {@code storage} from byte {@code from}, as stored. */
+  static void copyRange(StorageRef storage, long from, long length, ByteBuffer buffer, Sink sink)
+      throws IOException {
     long done = 0;
     while (done < length) {
       buffer.clear();

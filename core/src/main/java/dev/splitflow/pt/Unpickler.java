@@ -79,6 +79,24 @@ final class Unpickler {
   /** Values made since the pickle started, or since the last item was handed out. */
   private long made;
 
+  /**
+   * Values made for items already handed out that the memo may still hold for later items: all of
+   * an item's values once the memo keeps a container made for it (which later opcodes can reach),
+   * since which of them the container reaches is not known without walking it. They count against
+   * {@link PtLimits#MAX_VALUES} with each later item's own, so memory cannot grow item by item.
+   */
+  private long retained;
+
+  /** Whether the memo kept a container since the last item was handed out. */
+  private boolean keptContainer;
+
+  /**
+   * Values of the items handed out so far, each counted as often as items reach it (a list shared
+   * by every record counts once per record): what reading, encoding or printing them one at a time
+   * costs. At most the pickle's bytes so far plus {@link PtLimits#MAX_VALUES}.
+   */
+  private long expanded;
+
   private long stringBytes;
 
   /**
@@ -129,6 +147,13 @@ final class Unpickler {
    *     only memo entries kept, so items handed out are not held by the memo
    */
   long stream(Set<Long> reads, ItemSink items) throws IOException {
+    if (reads.size() > PtLimits.MAX_MEMO) {
+      throw error(
+          "reads back more than "
+              + PtLimits.MAX_MEMO
+              + " memo entries"
+              + PtLimits.raise("splitflow.pt.maxMemo", PtLimits.MAX_MEMO));
+    }
     Object top = run(reads, items);
     if (!(top instanceof ListValue l)) {
       throw error("expected a list of records at the top level, found a " + describe(top));
@@ -150,6 +175,9 @@ final class Unpickler {
     bottom = null;
     streamed = 0;
     made = 0;
+    retained = 0;
+    keptContainer = false;
+    expanded = 0;
     stringBytes = 0;
     while (true) {
       opStart = pos;
@@ -441,6 +469,27 @@ final class Unpickler {
     } catch (Values.ShapeException e) {
       throw error(e.getMessage());
     }
+    long nodes = item instanceof PtValue.Container c ? c.expandedNodes : 1;
+    expanded = expanded + nodes < 0 ? Long.MAX_VALUE : expanded + nodes;
+    if (expanded - pos > PtLimits.MAX_VALUES) {
+      // Each value costs the pickle at least a byte unless something already read is reused:
+      // beyond this, records reuse values of earlier records more than the file could hold.
+      throw error(
+          "record "
+              + streamed
+              + " brings the records read so far to "
+              + (expanded == Long.MAX_VALUE ? "over 2^63" : expanded)
+              + " values through values they share, more than the "
+              + pos
+              + " bytes of pickle read plus "
+              + PtLimits.MAX_VALUES
+              + "; each record would expand them again"
+              + PtLimits.raise("splitflow.pt.maxValues", PtLimits.MAX_VALUES));
+    }
+    if (keptContainer) {
+      retained += made;
+      keptContainer = false;
+    }
     streamed++;
     made = 0;
     sink.item(item);
@@ -487,14 +536,20 @@ final class Unpickler {
   /** Counts {@code n} values made (or container items added) against the per-pickle limit. */
   void count(long n) {
     made += n;
-    if (made > PtLimits.MAX_VALUES) {
+    if (made + retained > PtLimits.MAX_VALUES) {
       throw error(
           "more than "
               + PtLimits.MAX_VALUES
               + " values in one pickle"
-              + (sink != null ? " (between two records)" : "")
+              + (sink == null ? "" : retained == 0 ? " (between two records)" : keptAcross())
               + PtLimits.raise("splitflow.pt.maxValues", PtLimits.MAX_VALUES));
     }
+  }
+
+  private String keptAcross() {
+    return " (between two records, with "
+        + retained
+        + " made for earlier records and kept in the memo for later ones)";
   }
 
   private Object peek() {
@@ -546,7 +601,17 @@ final class Unpickler {
   private void memoPut(long id) {
     Object top = peek();
     defined.add(id);
+    if (defined.sparseCount() > PtLimits.MAX_MEMO) {
+      throw error(
+          "defines more than "
+              + PtLimits.MAX_MEMO
+              + " memo ids above 2^26"
+              + PtLimits.raise("splitflow.pt.maxMemo", PtLimits.MAX_MEMO));
+    }
     if (kept == null || kept.contains(id)) {
+      if (sink != null && !isLeaf(top)) {
+        keptContainer = true;
+      }
       if (memo.size() >= PtLimits.MAX_MEMO && !memo.containsKey(id)) {
         throw error(
             "more than "
@@ -556,6 +621,11 @@ final class Unpickler {
       }
       memo.put(id, top);
     }
+  }
+
+  /** A value that holds no other value, so keeping it in the memo keeps nothing else. */
+  private static boolean isLeaf(Object o) {
+    return o instanceof PtValue && !(o instanceof PtValue.Container) || o instanceof Globals.Global;
   }
 
   private Object memoGet(long id) {
@@ -598,6 +668,10 @@ final class Unpickler {
       return count;
     }
 
+    long sparseCount() {
+      return sparse.size();
+    }
+
     void clear() {
       dense.clear();
       sparse.clear();
@@ -628,7 +702,10 @@ final class Unpickler {
         markAt.push(size);
       } else if (effect == TO_MARK) {
         size = markAt.isEmpty() ? 0 : markAt.pop();
-        effect = op == '1' ? 0 : 1; // POP_MARK leaves nothing; the others leave one value
+        // POP_MARK leaves nothing, and APPENDS, SETITEMS and ADDITEMS change the value below the
+        // MARK; LIST, DICT and TUPLE leave one new value. (Counting one for APPENDS too made the
+        // walk stop at its stack limit after 100,000 batches, missing the later memo reads.)
+        effect = op == '1' || op == 'e' || op == 'u' || op == 0x90 ? 0 : 1;
       }
       size = Math.max(0, size + effect);
       if (size > PtLimits.MAX_STACK) {
@@ -645,6 +722,9 @@ final class Unpickler {
             return reads;
           }
           reads.add((long) id);
+          if (reads.size() > PtLimits.MAX_MEMO) {
+            return reads; // the run refuses the pickle
+          }
           continue;
         }
         case 'j' -> {
@@ -653,6 +733,9 @@ final class Unpickler {
             return reads;
           }
           reads.add(id);
+          if (reads.size() > PtLimits.MAX_MEMO) {
+            return reads; // the run refuses the pickle
+          }
           continue;
         }
         case 'c' -> {

@@ -70,6 +70,82 @@ class PtWriterTest {
   }
 
   @Test
+  void recordsViewingOneStorageWriteItOncePerChunk() throws IOException {
+    // torch.save of 120 records that each view the same three storages (an expand() of one row,
+    // overlapping windows of one signal, one tensor in every record): 9,408 bytes of storages.
+    // Each record travels as its own encoding and is decoded on its own, as the split does, so
+    // its storages are new objects per record; written view by view, 50 records took 422 KB.
+    Path source =
+        Path.of(System.getProperty("splitflow.repo.root", "."))
+            .resolve("core/src/test/resources/golden/valid/adv_shared_storage.pt");
+    long sourceBytes;
+    List<byte[]> encoded = new ArrayList<>();
+    try (PtFile f = PtFile.open(source)) {
+      sourceBytes = f.storages().stream().mapToLong(StorageRef::byteLength).sum();
+      assertEquals(4096 + (2 * 120 + 1024) * 4 + 64 * 4, sourceBytes);
+      for (PtValue r : f.records().subList(0, 50)) {
+        encoded.add(RecordCodec.encode(r));
+      }
+    }
+    Path chunk = tmp.resolve("train_chunk_00000.pt");
+    try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(source);
+        PtWriter w = PtWriter.create(chunk)) {
+      RecordCodec.Decoder decoder = new RecordCodec.Decoder(in, source.toString());
+      for (byte[] e : encoded) {
+        w.plan(decoder.decode(e));
+      }
+      for (byte[] e : encoded) {
+        w.append(decoder.decode(e));
+      }
+      w.close();
+      // the row once, windows 0..49 of the signal (offsets 0..98, 1024 long), the mean once
+      assertEquals(4096 + (98 + 1024) * 4 + 64 * 4, w.storageBytes());
+      assertTrue(w.storageBytes() <= sourceBytes);
+    }
+    try (PtFile f = PtFile.open(source);
+        PtFile back = PtFile.open(chunk)) {
+      assertEquals(3, back.storages().size());
+      assertEquals(
+          PtJson.toJson(ListValue.of(f.records().subList(0, 50)), false),
+          PtJson.toJson(back.root(), false));
+      TensorValue window = (TensorValue) ((DictValue) back.records().get(7)).get("window");
+      assertEquals(14, window.storageOffset());
+    }
+  }
+
+  @Test
+  void recordsViewingDisjointPartsOfAStorageAreWrittenAsWithoutAPlan() throws IOException {
+    // records[i]['image'] = stacked[i]: each view's own elements are no more than the part they
+    // cover together, so planning changes nothing (normal datasets keep their chunk bytes).
+    Path source =
+        Path.of(System.getProperty("splitflow.repo.root", "."))
+            .resolve("core/src/test/resources/golden/valid/views_stacked.pt");
+    try (PtFile f = PtFile.open(source)) {
+      byte[] plain = TestRecords.write(f.records(), "chunk");
+      java.io.ByteArrayOutputStream planned = new java.io.ByteArrayOutputStream();
+      try (PtWriter w = new PtWriter(java.nio.channels.Channels.newChannel(planned), "chunk")) {
+        for (PtValue r : f.records()) {
+          w.plan(r);
+        }
+        for (PtValue r : f.records()) {
+          w.append(r);
+        }
+      }
+      assertArrayEquals(plain, planned.toByteArray());
+    }
+  }
+
+  @Test
+  void aPlanComesBeforeTheFirstAppend() throws IOException {
+    PtWriter w =
+        new PtWriter(
+            java.nio.channels.Channels.newChannel(java.io.OutputStream.nullOutputStream()), "c");
+    w.append(TestRecords.kitchenSink(1));
+    assertThrows(IllegalStateException.class, () -> w.plan(TestRecords.kitchenSink(2)));
+    w.close();
+  }
+
+  @Test
   void recordsRoundTripValueForValue() throws IOException {
     List<PtValue> records = sinks(5);
     byte[] file = TestRecords.write(records, "chunk");

@@ -243,6 +243,65 @@ class RecordStreamTest {
   }
 
   @Test
+  void aMemoEntryReadBackAfterManyAppendsBatchesIsKept() throws IOException {
+    // A str memoized in record 0 and read back by a record after 100,001 APPENDS batches (one
+    // per record, as a list of records appended one by one): the walk that finds the memo reads
+    // once counted each batch as a value left on the stack and stopped at its stack limit.
+    byte[] many = "(Ne".repeat(100_001).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] file =
+        Zips.torchZip(pkl("\u0080\u0002](", str("k"), "q\u0001e", many, "(h\u0001e."), Map.of());
+    List<String> records = streamed(file);
+    assertEquals(100_003, records.size());
+    assertEquals("\"k\"", records.get(100_002));
+  }
+
+  @Test
+  void aMemoKeepingEachRecordsValuesForLaterRecordsIsBounded() throws IOException {
+    // Each record is a list of 1,000 Nones the memo keeps (the last record reads them all back):
+    // 2,000 values a record, far under the per-record bound, yet memory grew with every record.
+    // With maxValues at 8,000,000 the 4,001st such record is refused.
+    StringBuilder p = new StringBuilder("\u0080\u0002]");
+    String list = "](" + "N".repeat(1000) + "e";
+    int n = 4_100;
+    for (int k = 0; k < n; k++) {
+      p.append(list).append('r').append(le4(k)).append('a');
+    }
+    p.append("](");
+    for (int k = 0; k < n; k++) {
+      p.append('j').append(le4(k));
+    }
+    p.append("ea.");
+    byte[] file = Zips.torchZip(pkl(p.toString()), Map.of());
+    PtFormatException e = refusedWhenStreamed(file);
+    assertTrue(e.getMessage().contains("kept in the memo for later ones"), e.getMessage());
+  }
+
+  @Test
+  void recordsReusingAnEarlierRecordBeyondThePicklesSizeAreRefused() throws IOException {
+    // Record 0 holds 200,000 Nones; every later record is the same dict again (5 bytes each):
+    // each would be encoded, printed or shuffled in full.
+    String big = "}r" + le4(0) + "(X\u0001\u0000\u0000\u0000b]";
+    StringBuilder p = new StringBuilder("\u0080\u0002](").append(big);
+    for (int b = 0; b < 200; b++) {
+      p.append('(').append("N".repeat(1000)).append('e');
+    }
+    p.append("ue");
+    for (int b = 0; b < 100; b++) {
+      p.append('(').append(("j" + le4(0)).repeat(1000)).append('e');
+    }
+    p.append('.');
+    byte[] file = Zips.torchZip(pkl(p.toString()), Map.of());
+    // 100,001 records of 200,004 values each is 2e10, far over 8,000,000 plus the pickle's bytes
+    PtFormatException e = refusedWhenStreamed(file);
+    assertTrue(e.getMessage().contains("through values they share"), e.getMessage());
+  }
+
+  private static String le4(int k) {
+    return new String(
+        new char[] {(char) (k & 0xFF), (char) ((k >>> 8) & 0xFF), (char) ((k >>> 16) & 0xFF), 0});
+  }
+
+  @Test
   void aTopLevelListInsideItselfIsRefused() throws IOException {
     byte[] cycle = pkl("\u0080\u0002]q\u0000(h\u0000e.");
     PtFormatException e = refusedWhenStreamed(Zips.torchZip(cycle, Map.of()));

@@ -86,8 +86,12 @@ final class TestRecords {
     return bytes.toByteArray();
   }
 
+  /** A chunk of these records, written as the split writes one (planned first). */
   static void write(List<PtValue> records, Path file) throws IOException {
     try (PtWriter w = PtWriter.create(file)) {
+      for (PtValue r : records) {
+        w.plan(r);
+      }
       for (PtValue r : records) {
         w.append(r);
       }

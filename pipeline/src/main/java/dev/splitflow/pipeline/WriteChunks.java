@@ -177,6 +177,21 @@ final class WriteChunks
       out.output(KV.of(output, written));
     }
 
+    private static RecordCodec.Decoder decoder(
+        String batch,
+        Map<String, SeekableByteChannel> channels,
+        Map<String, RecordCodec.Decoder> decoders)
+        throws IOException {
+      RecordCodec.Decoder d = decoders.get(batch);
+      if (d == null) {
+        SeekableByteChannel ch = BeamFiles.openSeekable(batch);
+        channels.put(batch, ch);
+        d = new RecordCodec.Decoder(ch, batch);
+        decoders.put(batch, d);
+      }
+      return d;
+    }
+
     private ChunkInfo write(
         String name,
         Entry[] entries,
@@ -211,16 +226,15 @@ final class WriteChunks
         throw named(temp, e);
       }
       try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
+        // Each record is decoded twice (its metadata only, a few hundred bytes): first so the
+        // writer sees which source storages several records view and writes each of those once,
+        // then to write it. Holding the chunk's decoded records instead would cost memory in
+        // proportion to the chunk, not to one record.
         for (Entry e : entries) {
-          String batch = e.refs().batch();
-          RecordCodec.Decoder d = decoders.get(batch);
-          if (d == null) {
-            SeekableByteChannel ch = BeamFiles.openSeekable(batch);
-            channels.put(batch, ch);
-            d = new RecordCodec.Decoder(ch, batch);
-            decoders.put(batch, d);
-          }
-          w.append(e.refs().decode(e.index(), d));
+          w.plan(e.refs().decode(e.index(), decoder(e.refs().batch(), channels, decoders)));
+        }
+        for (Entry e : entries) {
+          w.append(e.refs().decode(e.index(), decoder(e.refs().batch(), channels, decoders)));
         }
         storageBytes = w.storageBytes();
       } catch (IOException e) {
