@@ -167,16 +167,13 @@ public final class ChunkRecompute {
     ChunkNames.Parsed parsed = ChunkNames.parse(name).orElseThrow();
     Checksums sums = new Checksums(new Discard());
     try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
+      // As the pipeline's chunk writer does: plan first, so storages several records view are
+      // written once, then append; each pass decodes only the records' metadata.
       for (long g : globals) {
-        SourceFile source = from.get(g);
-        RecordCodec.Decoder d = decoders.get(source);
-        if (d == null) {
-          SeekableByteChannel ch = opener.open(source);
-          channels.put(source, ch);
-          d = new RecordCodec.Decoder(ch, source.path());
-          decoders.put(source, d);
-        }
-        w.append(d.decode(encoded.get(g)));
+        w.plan(decoder(from.get(g), opener, channels, decoders).decode(encoded.get(g)));
+      }
+      for (long g : globals) {
+        w.append(decoder(from.get(g), opener, channels, decoders).decode(encoded.get(g)));
       }
     }
     return new ChunkInfo(
@@ -187,6 +184,22 @@ public final class ChunkRecompute {
         sums.bytes(),
         sums.crc32c(),
         sums.sha256Hex());
+  }
+
+  private static RecordCodec.Decoder decoder(
+      SourceFile source,
+      Opener opener,
+      Map<SourceFile, SeekableByteChannel> channels,
+      Map<SourceFile, RecordCodec.Decoder> decoders)
+      throws IOException {
+    RecordCodec.Decoder d = decoders.get(source);
+    if (d == null) {
+      SeekableByteChannel ch = opener.open(source);
+      channels.put(source, ch);
+      d = new RecordCodec.Decoder(ch, source.path());
+      decoders.put(source, d);
+    }
+    return d;
   }
 
   /** The global indices of a chunk's records in its order, or null for a chunk not in the plan. */

@@ -21,6 +21,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -121,7 +122,7 @@ public final class PtWriter implements Closeable {
     if (closed || planned == null) {
       throw new IllegalStateException("plan every record before the first append");
     }
-    java.util.ArrayDeque<PtValue> todo = new java.util.ArrayDeque<>();
+    ArrayDeque<PtValue> todo = new ArrayDeque<>();
     Set<PtValue> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     todo.push(record);
     while (!todo.isEmpty()) {

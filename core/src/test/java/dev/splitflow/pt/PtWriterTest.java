@@ -14,6 +14,7 @@ import dev.splitflow.pt.PtValue.ListValue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -88,7 +89,7 @@ class PtWriterTest {
       }
     }
     Path chunk = tmp.resolve("train_chunk_00000.pt");
-    try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(source);
+    try (FileChannel in = FileChannel.open(source);
         PtWriter w = PtWriter.create(chunk)) {
       RecordCodec.Decoder decoder = new RecordCodec.Decoder(in, source.toString());
       for (byte[] e : encoded) {
@@ -122,8 +123,8 @@ class PtWriterTest {
             .resolve("core/src/test/resources/golden/valid/views_stacked.pt");
     try (PtFile f = PtFile.open(source)) {
       byte[] plain = TestRecords.write(f.records(), "chunk");
-      java.io.ByteArrayOutputStream planned = new java.io.ByteArrayOutputStream();
-      try (PtWriter w = new PtWriter(java.nio.channels.Channels.newChannel(planned), "chunk")) {
+      ByteArrayOutputStream planned = new ByteArrayOutputStream();
+      try (PtWriter w = new PtWriter(Channels.newChannel(planned), "chunk")) {
         for (PtValue r : f.records()) {
           w.plan(r);
         }
@@ -137,9 +138,7 @@ class PtWriterTest {
 
   @Test
   void aPlanComesBeforeTheFirstAppend() throws IOException {
-    PtWriter w =
-        new PtWriter(
-            java.nio.channels.Channels.newChannel(java.io.OutputStream.nullOutputStream()), "c");
+    PtWriter w = new PtWriter(Channels.newChannel(OutputStream.nullOutputStream()), "c");
     w.append(TestRecords.kitchenSink(1));
     assertThrows(IllegalStateException.class, () -> w.plan(TestRecords.kitchenSink(2)));
     w.close();

@@ -13,6 +13,7 @@ import dev.splitflow.io.CountingChannel;
 import dev.splitflow.pt.PtValue.DictValue;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -247,7 +248,7 @@ class RecordStreamTest {
     // A str memoized in record 0 and read back by a record after 100,001 APPENDS batches (one
     // per record, as a list of records appended one by one): the walk that finds the memo reads
     // once counted each batch as a value left on the stack and stopped at its stack limit.
-    byte[] many = "(Ne".repeat(100_001).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] many = "(Ne".repeat(100_001).getBytes(StandardCharsets.ISO_8859_1);
     byte[] file =
         Zips.torchZip(pkl("\u0080\u0002](", str("k"), "q\u0001e", many, "(h\u0001e."), Map.of());
     List<String> records = streamed(file);

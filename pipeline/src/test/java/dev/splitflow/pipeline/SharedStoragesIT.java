@@ -3,7 +3,10 @@ package dev.splitflow.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
+import dev.splitflow.output.ChunkRecompute;
+import dev.splitflow.output.Manifest;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.PtJson;
 import dev.splitflow.pt.PtValue;
@@ -14,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -76,13 +80,25 @@ class SharedStoragesIT {
       }
     }
     assertEquals(4, chunks); // 84 train records in 2 chunks, 18 val and 18 test in one each
+
+    // The verify function's deep check makes chunks without a runner: it must write shared
+    // storages as the pipeline does, or every chunk of such a batch would read as tampered.
+    Manifest manifest =
+        Manifest.parse(Files.readString(out.resolve(ChunkNames.MANIFEST)), "the manifest");
+    List<ChunkInfo> remade =
+        ChunkRecompute.recompute(
+            run.indices(),
+            manifest.chunks().stream().map(ChunkInfo::name).toList(),
+            source -> Files.newByteChannel(batches.resolve(source.file())),
+            System.nanoTime() + 3_600_000_000_000L);
+    assertEquals(manifest.chunks(), remade);
   }
 
   /** Bytes of a chunk's storages: its {@code data/} entries. */
   private static long tensorBytes(Path chunk) throws IOException {
     long total = 0;
     try (ZipFile z = new ZipFile(chunk.toFile())) {
-      for (ZipEntry e : java.util.Collections.list(z.entries())) {
+      for (ZipEntry e : Collections.list(z.entries())) {
         if (e.getName().contains("/data/")) {
           total += e.getSize();
         }
