@@ -1,5 +1,6 @@
 package dev.splitflow.output;
 
+import dev.splitflow.io.DiscardChannel;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
@@ -9,15 +10,14 @@ import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -165,7 +165,7 @@ public final class ChunkRecompute {
       Map<SourceFile, RecordCodec.Decoder> decoders)
       throws IOException {
     ChunkNames.Parsed parsed = ChunkNames.parse(name).orElseThrow();
-    Checksums sums = new Checksums(new Discard());
+    Checksums sums = new Checksums(new DiscardChannel());
     try (PtWriter w = new PtWriter(sums, PtWriter.archiveNameFor(name))) {
       // As the pipeline's chunk writer does: plan first, so storages several records view are
       // written once, then append; each pass decodes only the records' metadata.
@@ -258,50 +258,37 @@ public final class ChunkRecompute {
       if (have == null) {
         continue;
       }
-      if (want.records() != have.records()
-          || want.bytes() != have.bytes()
-          || !want.sha256().equals(have.sha256())
-          || !want.crc32c().equals(have.crc32c())) {
-        failures.add(
-            new OutputVerifier.Failure(
-                "chunk recomputed",
-                want.name()
-                    + " is not what the input and indices make: expected "
-                    + want.records()
-                    + " records, "
-                    + want.bytes()
-                    + " bytes, SHA-256 "
-                    + want.sha256()
-                    + "; the manifest says "
-                    + have.records()
-                    + " records, "
-                    + have.bytes()
-                    + " bytes, SHA-256 "
-                    + have.sha256()));
-      }
+      mismatch(want, have).ifPresent(failures::add);
     }
     return failures;
   }
 
-  /** A channel that takes every byte and keeps none. */
-  private static final class Discard implements WritableByteChannel {
-    private boolean open = true;
-
-    @Override
-    public int write(ByteBuffer src) {
-      int n = src.remaining();
-      src.position(src.limit());
-      return n;
+  /**
+   * The failure when {@code listed} (a manifest entry) is not {@code want} (what the input and
+   * indices make), naming the chunk and both sides; empty when they agree.
+   */
+  public static Optional<OutputVerifier.Failure> mismatch(ChunkInfo want, ChunkInfo listed) {
+    if (want.records() == listed.records()
+        && want.bytes() == listed.bytes()
+        && want.sha256().equals(listed.sha256())
+        && want.crc32c().equals(listed.crc32c())) {
+      return Optional.empty();
     }
-
-    @Override
-    public boolean isOpen() {
-      return open;
-    }
-
-    @Override
-    public void close() {
-      open = false;
-    }
+    return Optional.of(
+        new OutputVerifier.Failure(
+            "chunk recomputed",
+            listed.name()
+                + " is not what the input and indices make: expected "
+                + want.records()
+                + " records, "
+                + want.bytes()
+                + " bytes, SHA-256 "
+                + want.sha256()
+                + "; the manifest says "
+                + listed.records()
+                + " records, "
+                + listed.bytes()
+                + " bytes, SHA-256 "
+                + listed.sha256()));
   }
 }

@@ -2,6 +2,7 @@ package dev.splitflow.pipeline;
 
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
+import dev.splitflow.output.ChunkRecompute;
 import dev.splitflow.output.LocalFolder;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.ObjectStore;
@@ -180,26 +181,8 @@ public final class DeepVerify {
                 "chunk recomputed",
                 listed.name()
                     + " is in the manifest, but the input and indices make no such chunk"));
-      } else if (want.records() != listed.records()
-          || want.bytes() != listed.bytes()
-          || !want.sha256().equals(listed.sha256())
-          || !want.crc32c().equals(listed.crc32c())) {
-        failures.add(
-            new OutputVerifier.Failure(
-                "chunk recomputed",
-                listed.name()
-                    + " is not what the input and indices make: expected "
-                    + want.records()
-                    + " records, "
-                    + want.bytes()
-                    + " bytes, SHA-256 "
-                    + want.sha256()
-                    + "; the manifest says "
-                    + listed.records()
-                    + " records, "
-                    + listed.bytes()
-                    + " bytes, SHA-256 "
-                    + listed.sha256()));
+      } else {
+        ChunkRecompute.mismatch(want, listed).ifPresent(failures::add);
       }
     }
     for (String name : made.keySet()) {

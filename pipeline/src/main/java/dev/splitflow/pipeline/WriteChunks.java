@@ -1,14 +1,13 @@
 package dev.splitflow.pipeline;
 
+import dev.splitflow.io.DiscardChannel;
 import dev.splitflow.output.Checksums;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileSystemException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -84,28 +83,6 @@ final class WriteChunks
   }
 
   private static final Logger LOG = Logger.getLogger(WriteChunks.class.getName());
-
-  /** A channel that takes every byte and keeps none. */
-  private static final class Discard implements WritableByteChannel {
-    private boolean open = true;
-
-    @Override
-    public int write(ByteBuffer src) {
-      int n = src.remaining();
-      src.position(src.limit());
-      return n;
-    }
-
-    @Override
-    public boolean isOpen() {
-      return open;
-    }
-
-    @Override
-    public void close() {
-      open = false;
-    }
-  }
 
   /** Record {@code index} of {@code refs}. */
   private record Entry(RecordRefs refs, int index) {}
@@ -221,7 +198,7 @@ final class WriteChunks
       Checksums sums;
       long storageBytes;
       try {
-        sums = new Checksums(discard ? new Discard() : BeamFiles.create(temp));
+        sums = new Checksums(discard ? new DiscardChannel() : BeamFiles.create(temp));
       } catch (IOException e) {
         throw named(temp, e);
       }
