@@ -232,6 +232,20 @@ def add_hostile(add):
         "expand", "a record of 3 million values repeated 100,000 times by memo reference:"
         " 3e11 values to encode for a 3 MB pickle")
 
+    # One record holding a 32 MiB str (about 32 KB deflated), then 100,000
+    # records that read it back (LONG_BINGET): a few values and 30 bytes of
+    # pickle a record, but each record would be encoded and written with its
+    # own 32 MiB copy (3 TB in all); torch.load shares the one str.
+    note = g.uni("x" * (32 << 20)) + long_binput(0)
+    label = g.uni("view_position") + long_binput(1) + g.uni("PA") + long_binput(2)
+    again = g.EMPTY_DICT + g.MARK + long_binget(1) + long_binget(2) + g.uni("note") + long_binget(0) + g.SETITEMS
+    add("adv_shared_string_expansion.pt",
+        deflated_archive(g.PROTO2 + g.EMPTY_LIST + g.MARK + g.EMPTY_DICT + g.MARK + label + g.uni("note")
+                         + note + g.SETITEMS + g.APPENDS + (g.MARK + again * 1000 + g.APPENDS) * 100 + g.STOP,
+                         {}),
+        "bytes of str", "a 32 MiB str memoized once and read back by 100,000 records:"
+        " 3 TB to encode and write for a 35 MB pickle")
+
     long_key = "k" * 65536
     add("adv_long_storage_key.pt",
         g.one_value_archive(g.tensor(long_key, "FloatStorage", 4, 0, (4,), (1,)), {"0": four}),

@@ -68,6 +68,20 @@ public final class PtJson {
               + (c.expandedNodes() == Long.MAX_VALUE ? "over 2^63" : c.expandedNodes())
               + "); refusing to print them");
     }
+    // A pickle holds at most maxTotalStringBytes of str and bytes; beyond that plus the sharing
+    // a streamed read allows, shared payloads would be printed again and again (terabytes).
+    long limit = PtLimits.MAX_TOTAL_STRING_BYTES + PtLimits.MAX_SHARED_BYTES;
+    if (root instanceof Container c && c.expandedInlineBytes > limit) {
+      throw new PtFormatException(
+          file,
+          "data.pkl",
+          "values reach "
+              + (c.expandedInlineBytes == Long.MAX_VALUE ? "over 2^63" : c.expandedInlineBytes)
+              + " bytes of str, bytes and array data through values they share, more than "
+              + limit
+              + "; refusing to print them"
+              + PtLimits.raise("splitflow.pt.maxSharedBytes", PtLimits.MAX_SHARED_BYTES));
+    }
   }
 
   /** Writes {@code {"format": ..., "records": [...]}} for the file. */

@@ -31,6 +31,16 @@ final class PtLimits {
   /** Bytes of all str and bytes values of one pickle together. */
   static final long MAX_TOTAL_STRING_BYTES = limit("splitflow.pt.maxTotalStringBytes", 256L << 20);
 
+  /**
+   * When a list of records is streamed, inline payload bytes (str, bytes, numpy array data, not
+   * tensor storages) that the records handed out so far carry beyond the pickle's bytes read so
+   * far, through values they share: each record is encoded and written with its own copy, so a 64
+   * MiB string memoized once and reused by every record would write 64 MiB per record. Real records
+   * share only short values (dict keys, labels such as 'PA'), a few bytes per reuse, far below the
+   * size of one largest string.
+   */
+  static final long MAX_SHARED_BYTES = limit("splitflow.pt.maxSharedBytes", 64L << 20);
+
   /** Memo entries kept at once. */
   static final long MAX_MEMO = limit("splitflow.pt.maxMemo", 8_000_000);
 

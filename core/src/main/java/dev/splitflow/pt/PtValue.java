@@ -249,6 +249,12 @@ public sealed interface PtValue
     /** Number of values in this tree with shared references expanded; saturates at Long.MAX. */
     long expandedNodes = -1;
 
+    /**
+     * Inline payload bytes (see {@link Values#inlineBytes}) in this tree with shared references
+     * expanded, set with {@link #expandedNodes}; saturates at Long.MAX.
+     */
+    long expandedInlineBytes = -1;
+
     /** Set while {@link Values#seal} is inside this container, to find cycles. */
     boolean sealing;
 

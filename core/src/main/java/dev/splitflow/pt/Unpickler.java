@@ -97,6 +97,12 @@ final class Unpickler {
    */
   private long expanded;
 
+  /**
+   * Inline payload bytes ({@link Values#inlineBytes}) of the items handed out so far, counted like
+   * {@link #expanded}: at most the pickle's bytes so far plus {@link PtLimits#MAX_SHARED_BYTES}.
+   */
+  private long expandedBytes;
+
   private long stringBytes;
 
   /**
@@ -178,6 +184,7 @@ final class Unpickler {
     retained = 0;
     keptContainer = false;
     expanded = 0;
+    expandedBytes = 0;
     stringBytes = 0;
     while (true) {
       opStart = pos;
@@ -485,6 +492,22 @@ final class Unpickler {
               + PtLimits.MAX_VALUES
               + "; each record would expand them again"
               + PtLimits.raise("splitflow.pt.maxValues", PtLimits.MAX_VALUES));
+    }
+    expandedBytes = Values.saturatingAdd(expandedBytes, Values.inlineBytes(item));
+    if (expandedBytes - pos > PtLimits.MAX_SHARED_BYTES) {
+      // A payload costs the pickle its bytes unless something already read is reused: beyond
+      // this, records copy strings, bytes or arrays of earlier records more than the file held.
+      throw error(
+          "record "
+              + streamed
+              + " brings the records read so far to "
+              + (expandedBytes == Long.MAX_VALUE ? "over 2^63" : expandedBytes)
+              + " bytes of str, bytes and array data through values they share, more than the "
+              + pos
+              + " bytes of pickle read plus "
+              + PtLimits.MAX_SHARED_BYTES
+              + "; each record would copy them again"
+              + PtLimits.raise("splitflow.pt.maxSharedBytes", PtLimits.MAX_SHARED_BYTES));
     }
     if (keptContainer) {
       retained += made;

@@ -205,6 +205,7 @@ final class Values {
           if (child instanceof Container c) {
             if (c.expandedNodes >= 0) {
               f.total = saturatingAdd(f.total, c.expandedNodes);
+              f.bytes = saturatingAdd(f.bytes, c.expandedInlineBytes);
             } else if (c.sealing) {
               throw new ShapeException("a " + c.typeName() + " contains itself (a cycle)");
             } else {
@@ -216,14 +217,17 @@ final class Values {
             }
           } else {
             f.total = saturatingAdd(f.total, 1);
+            f.bytes = saturatingAdd(f.bytes, inlineBytes(child));
           }
         } else {
           stack.pop();
           f.container.sealing = false;
           f.container.expandedNodes = f.total;
+          f.container.expandedInlineBytes = f.bytes;
           if (!stack.isEmpty()) {
             Frame parent = stack.peek();
             parent.total = saturatingAdd(parent.total, f.total);
+            parent.bytes = saturatingAdd(parent.bytes, f.bytes);
           }
         }
       }
@@ -235,7 +239,25 @@ final class Values {
     }
   }
 
-  private static long saturatingAdd(long a, long b) {
+  /**
+   * The payload bytes a value carries inline, which encoding or printing it copies each time a
+   * record reaches it: a str's UTF-8, a bytes' or bytearray's content, a numpy array's data. Not a
+   * tensor's storage, which records share by location and a chunk writes once.
+   */
+  static long inlineBytes(PtValue v) {
+    if (v instanceof Container c) {
+      return c.expandedInlineBytes;
+    } else if (v instanceof StrValue s) {
+      return s.utf8Length();
+    } else if (v instanceof BytesValue b) {
+      return b.length();
+    } else if (v instanceof NdArrayValue a) {
+      return a.rawUnsafe().length;
+    }
+    return 0;
+  }
+
+  static long saturatingAdd(long a, long b) {
     long r = a + b;
     return r < 0 ? Long.MAX_VALUE : r;
   }
@@ -247,6 +269,7 @@ final class Values {
     final int count;
     int next;
     long total = 1;
+    long bytes;
 
     Frame(Container c) {
       container = c;

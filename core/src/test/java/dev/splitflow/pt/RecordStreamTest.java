@@ -297,6 +297,50 @@ class RecordStreamTest {
     assertTrue(e.getMessage().contains("through values they share"), e.getMessage());
   }
 
+  /**
+   * A list of {@code n} records {"note": s} sharing one memoized str of {@code bytes} 'x's: the
+   * first record holds it, each later one reads it back with a 2-byte BINGET.
+   */
+  private static byte[] recordsSharingOneString(int bytes, int n) throws IOException {
+    StringBuilder p = new StringBuilder("\u0080\u0002](}(X\u0004\u0000\u0000\u0000note");
+    p.append('X').append(le4(bytes)).append("x".repeat(bytes)).append("q\u0000u");
+    for (int k = 1; k < n; k++) {
+      p.append("}(X\u0004\u0000\u0000\u0000noteh\u0000u");
+    }
+    p.append("e.");
+    return Zips.torchZip(pkl(p.toString()), Map.of());
+  }
+
+  @Test
+  void recordsCopyingAnEarlierRecordsStringBeyondThePicklesSizeAreRefused() throws IOException {
+    // 100 records share one 1 MiB str: 100 MiB to encode and write from a 1 MiB pickle, over the
+    // 64 MiB allowance. Only 3 values a record, so the count of values alone never sees it.
+    PtFormatException e = refusedWhenStreamed(recordsSharingOneString(1 << 20, 100));
+    assertTrue(e.getMessage().startsWith("s.pt: "), e.getMessage());
+    assertTrue(e.getMessage().contains("bytes of str, bytes and array data"), e.getMessage());
+    assertTrue(e.getMessage().contains("-Dsplitflow.pt.maxSharedBytes=N"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  @Test
+  void recordsSharingStringsWithinTheAllowanceStream() throws IOException {
+    // 50 MiB of one shared 1 MiB str stays within the pickle's bytes plus 64 MiB.
+    List<String> big = streamed(recordsSharingOneString(1 << 20, 50));
+    assertEquals(50, big.size());
+    assertEquals(big.get(0), big.get(49));
+    // What Python's pickler writes for a label in every record: the key and the value memoized
+    // once, then 2-byte BINGETs, 100,000 times.
+    StringBuilder p = new StringBuilder("\u0080\u0002](}(");
+    p.append("X\r\u0000\u0000\u0000view_positionq\u0001X\u0002\u0000\u0000\u0000PAq\u0002u");
+    for (int b = 0; b < 100; b++) {
+      p.append("e(").append("}(h\u0001h\u0002u".repeat(1000));
+    }
+    p.append("e.");
+    List<String> labels = streamed(Zips.torchZip(pkl(p.toString()), Map.of()));
+    assertEquals(100_001, labels.size());
+    assertEquals("{\"view_position\":\"PA\"}", labels.get(100_000).replace(" ", ""));
+  }
+
   private static String le4(int k) {
     return new String(
         new char[] {(char) (k & 0xFF), (char) ((k >>> 8) & 0xFF), (char) ((k >>> 16) & 0xFF), 0});
