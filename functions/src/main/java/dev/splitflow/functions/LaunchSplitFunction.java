@@ -7,7 +7,6 @@ import dev.splitflow.functions.config.LaunchConfig;
 import dev.splitflow.functions.config.Layout;
 import dev.splitflow.functions.events.EventException;
 import dev.splitflow.functions.events.ObjectEvent;
-import dev.splitflow.functions.gcs.Gcs;
 import dev.splitflow.functions.gcs.GcsObjectStore;
 import dev.splitflow.functions.gcs.StorageClients;
 import dev.splitflow.functions.indices.IndicesStep;
@@ -31,10 +30,8 @@ import dev.splitflow.functions.runs.SummaryOnce;
 import dev.splitflow.functions.summary.PubSubSummaryPublisher;
 import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.functions.summary.SummaryPublisher;
-import dev.splitflow.pt.PtException;
 import dev.splitflow.split.IndicesScan;
 import dev.splitflow.split.SplitConfig;
-import dev.splitflow.split.SplitException;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
 import java.time.Clock;
@@ -171,8 +168,7 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
     } catch (RunClaims.Busy e) {
       throw new RetryLater(e.getMessage());
     } catch (IOException e) {
-      if (Gcs.retryable(e)
-          || !(e.getCause() instanceof com.google.cloud.storage.StorageException)) {
+      if (Failures.retryable(e)) {
         throw e;
       }
       // The run state cannot be written (typically 403: a missing grant). Without it there is no
@@ -252,31 +248,16 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
               + job.where()
               + "; indices: "
               + indices.what());
-    } catch (MarkerException | SplitException | PtException e) {
-      releaseOutput(output, job, e);
-      claim.fail(stage, e.getMessage());
-    } catch (LaunchException e) {
-      releaseOutput(output, job, e);
-      if (e.retryable()) {
-        claim.release(e);
-        throw e;
-      }
-      claim.fail(stage, e.getMessage());
     } catch (RunClaim.Lost e) {
       // Another delivery of this run owns the run now, and with it the output folder's claim.
       log.warn(s.runId(), e.getMessage());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       releaseOutput(output, job, e);
-      if (Gcs.retryable(e)
-          || !(e.getCause() instanceof com.google.cloud.storage.StorageException)) {
+      if (Failures.retryable(e)) {
         claim.release(e);
         throw e;
       }
       claim.fail(stage, e.getMessage());
-    } catch (RuntimeException e) {
-      releaseOutput(output, job, e);
-      claim.release(e);
-      throw e;
     }
   }
 
@@ -382,13 +363,8 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
 
   /** What to do about a run state Cloud Storage refused for good, by its answer. */
   private String fix(IOException e) {
-    int status = 0;
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof com.google.cloud.storage.StorageException s) {
-        status = s.getCode();
-        break;
-      }
-    }
+    // A failure that is not retryable came from a Cloud Storage answer (Failures.retryable).
+    int status = Failures.storageStatus(e);
     String again = "; then write the marker again.";
     return switch (status) {
       case 401, 403 ->

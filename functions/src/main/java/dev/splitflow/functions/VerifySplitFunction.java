@@ -137,8 +137,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
       finish(runId, folder.get(), output, null, "verify", e.getMessage(), null);
       return;
     } catch (IOException e) {
-      if (e.getCause() instanceof com.google.cloud.storage.StorageException s
-          && s.getCode() == 404) {
+      if (Failures.storageStatus(e) == 404) {
         log.warn(null, o.uri() + " was replaced or deleted before it could be read; dropped");
         return;
       }
