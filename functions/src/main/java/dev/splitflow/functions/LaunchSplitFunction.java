@@ -348,16 +348,15 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
         "cannot record the run in " + runs.uri(runId) + ": " + e.getMessage() + ". " + fix(e);
     log.error(runId, "run FAILED at launch: " + reason);
     Summary summary =
-        Summary.failed(
-            runId,
-            layout.uri(folder),
-            layout.uri(layout.outputPrefix(folder)),
-            "launch",
-            reason,
-            null,
-            RunIds.jobName(folder, runId),
-            null,
-            Summary.Timings.of(o.time(), null, now()));
+        Summary.failedBuilder()
+            .runId(runId)
+            .dataset(layout.uri(folder))
+            .output(layout.uri(layout.outputPrefix(folder)))
+            .stage("launch")
+            .reason(reason)
+            .job(null, RunIds.jobName(folder, runId), null)
+            .timings(Summary.Timings.of(o.time(), null, now()))
+            .build();
     publisher.publish(summary.toJson(), summary.attributes());
   }
 
@@ -395,16 +394,15 @@ public final class LaunchSplitFunction implements CloudEventsFunction {
   }
 
   private Summary failedSummary(RunState s) {
-    return Summary.failed(
-        s.runId(),
-        layout.uri(s.dataset()),
-        layout.uri(s.output()),
-        s.stage() == null ? "launch" : s.stage(),
-        s.reason(),
-        s.jobId(),
-        s.jobName(),
-        s.jobWhere(),
-        Summary.Timings.of(s.claimedAt(), s.launchedAt(), now()));
+    return Summary.failedBuilder()
+        .runId(s.runId())
+        .dataset(layout.uri(s.dataset()))
+        .output(layout.uri(s.output()))
+        .stage(s.stage() == null ? "launch" : s.stage())
+        .reason(s.reason())
+        .job(s.jobId(), s.jobName(), s.jobWhere())
+        .timings(Summary.Timings.of(s.claimedAt(), s.launchedAt(), now()))
+        .build();
   }
 
   private Instant now() {
