@@ -3,7 +3,6 @@ package dev.splitflow.functions;
 import com.google.cloud.functions.CloudEventsFunction;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.Storage;
-import com.google.cloud.storage.StorageException;
 import dev.splitflow.functions.config.Layout;
 import dev.splitflow.functions.config.VerifyConfig;
 import dev.splitflow.functions.events.EventException;
@@ -23,6 +22,7 @@ import dev.splitflow.functions.summary.PubSubSummaryPublisher;
 import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.functions.summary.SummaryPublisher;
 import dev.splitflow.functions.verify.DeepCheck;
+import dev.splitflow.functions.verify.Outcome;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
 import dev.splitflow.pt.PtException;
@@ -135,10 +135,10 @@ public final class VerifySplitFunction implements CloudEventsFunction {
       manifest = Manifest.parse(new String(bytes, StandardCharsets.UTF_8), o.uri());
     } catch (IllegalArgumentException e) {
       String runId = RunIds.runId(o.bucket(), o.name(), o.generation());
-      finish(runId, folder.get(), output, null, "verify", e.getMessage(), null);
+      finish(runId, folder.get(), output, new Outcome.Unreadable(e.getMessage()));
       return;
     } catch (IOException e) {
-      if (e.getCause() instanceof StorageException s && s.getCode() == 404) {
+      if (Failures.storageStatus(e) == 404) {
         log.warn(null, o.uri() + " was replaced or deleted before it could be read; dropped");
         return;
       }
@@ -172,7 +172,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
       report = deepCheck(runId, o.bucket(), folder.get(), output, report, started);
     }
     Manifest checked = report.manifest() != null ? report.manifest() : manifest;
-    finish(runId, folder.get(), output, checked, null, null, report);
+    finish(runId, folder.get(), output, new Outcome.Checked(checked, report));
   }
 
   /** The option: chunks made again from the batch files, within the configured time. */
@@ -253,7 +253,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
     String folder = base == null ? "" : base.dataset();
     String output = base == null ? "" : base.output();
     releaseClaim(j, output);
-    finish(j.runId(), folder, output, null, "job", reason, null, j);
+    finish(j.runId(), folder, output, new Outcome.JobEnded(j, reason));
   }
 
   /**
@@ -277,30 +277,10 @@ public final class VerifySplitFunction implements CloudEventsFunction {
     }
   }
 
-  private void finish(
-      String runId,
-      String folder,
-      String output,
-      Manifest manifest,
-      String stage,
-      String reason,
-      OutputVerifier.Report report)
-      throws IOException {
-    finish(runId, folder, output, manifest, stage, reason, report, null);
-  }
-
   /**
    * Records the outcome in the run state (creating it for runs started by hand), publishes once.
    */
-  private void finish(
-      String runId,
-      String folder,
-      String output,
-      Manifest manifest,
-      String stage,
-      String reason,
-      OutputVerifier.Report report,
-      JobEvent job)
+  private void finish(String runId, String folder, String output, Outcome outcome)
       throws IOException {
     Instant now = clock.instant();
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -314,8 +294,8 @@ public final class VerifySplitFunction implements CloudEventsFunction {
                 .dataset(folder)
                 .output(output)
                 .status(RunState.Status.LAUNCHED)
-                .jobName(job == null ? null : job.jobName())
-                .jobId(job == null ? null : job.jobId())
+                .jobName(outcome.job() == null ? null : outcome.job().jobName())
+                .jobId(outcome.job() == null ? null : outcome.job().jobId())
                 .claimedAt(now)
                 .updatedAt(now)
                 .build();
@@ -332,43 +312,8 @@ public final class VerifySplitFunction implements CloudEventsFunction {
         log.info(runId, "summary already published; nothing to do");
         return;
       }
-      Summary summary;
-      RunState next;
-      if (report != null) {
-        summary =
-            Summary.verified(
-                runId,
-                layout.uri(s.dataset()),
-                layout.uri(s.output()),
-                manifest,
-                report,
-                s.jobId(),
-                s.jobName(),
-                s.jobWhere(),
-                Summary.Timings.of(s.claimedAt(), s.launchedAt(), now));
-        next =
-            report.ok()
-                ? s.withStatus(RunState.Status.SUCCEEDED, now)
-                : s.failed("verify", summary.reason(), now);
-      } else {
-        String jobId = job != null ? job.jobId() : s.jobId();
-        String jobName = job != null ? job.jobName() : s.jobName();
-        summary =
-            Summary.failed(
-                runId,
-                layout.uri(s.dataset()),
-                layout.uri(s.output()),
-                stage,
-                reason,
-                jobId,
-                jobName,
-                s.jobWhere(),
-                Summary.Timings.of(s.claimedAt(), s.launchedAt(), now));
-        next = s.failed(stage, reason, now);
-        if (job != null) {
-          next = next.withJob(jobId, s.jobWhere(), now);
-        }
-      }
+      Summary summary = outcome.summary(s, layout, now);
+      RunState next = outcome.next(s, summary, now);
       Optional<RunStore.Versioned> recorded = runs.replace(v, next);
       if (recorded.isEmpty()) {
         continue;

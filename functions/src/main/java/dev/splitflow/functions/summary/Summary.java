@@ -183,7 +183,15 @@ public record Summary(
         timings);
   }
 
-  /** A FAILED summary with nothing but where and why. */
+  /** A FAILED summary with nothing but where and why, its fields named one by one. */
+  public static FailedBuilder failedBuilder() {
+    return new FailedBuilder();
+  }
+
+  /**
+   * A FAILED summary with nothing but where and why, positionally; {@link #failedBuilder()} names
+   * the fields.
+   */
   public static Summary failed(
       String runId,
       String dataset,
@@ -258,6 +266,70 @@ public record Summary(
         Lineage.of(manifest.lineage()),
         report.failures(),
         timings);
+  }
+
+  /**
+   * Builds a FAILED summary by field name, so that nine strings, most of them optional, cannot
+   * change places; unset text is "".
+   */
+  public static final class FailedBuilder {
+    private String runId;
+    private String dataset;
+    private String output;
+    private String stage;
+    private String reason;
+    private String jobId;
+    private String jobName;
+    private String where;
+    private Timings timings;
+
+    private FailedBuilder() {}
+
+    public FailedBuilder runId(String v) {
+      runId = v;
+      return this;
+    }
+
+    /** The {@code gs://} URI of the batch folder. */
+    public FailedBuilder dataset(String v) {
+      dataset = v;
+      return this;
+    }
+
+    /** The {@code gs://} URI of the output folder. */
+    public FailedBuilder output(String v) {
+      output = v;
+      return this;
+    }
+
+    /** Where the run failed: marker, indices, launch, job or verify. */
+    public FailedBuilder stage(String v) {
+      stage = v;
+      return this;
+    }
+
+    /** What went wrong and what to do. */
+    public FailedBuilder reason(String v) {
+      reason = v;
+      return this;
+    }
+
+    /** The job (null parts for none yet) and where to look for its logs. */
+    public FailedBuilder job(String id, String name, String where) {
+      this.jobId = id;
+      this.jobName = name;
+      this.where = where;
+      return this;
+    }
+
+    public FailedBuilder timings(Timings v) {
+      timings = v;
+      return this;
+    }
+
+    public Summary build() {
+      return failed(runId, dataset, output, stage, reason, jobId, jobName, where, timings);
+    }
   }
 
   private static String first(List<OutputVerifier.Failure> failures) {
