@@ -68,24 +68,6 @@ public sealed interface PtValue
           : new IntValue(BigInteger.valueOf(v));
     }
 
-    /**
-     * Shared {@link IntValue}s for the small ints records are full of (counts, flags, sizes): one
-     * BigInteger less per int read. Values are immutable and compared by value, so sharing is safe.
-     */
-    private static final class SmallInts {
-      static final long LOW = -128;
-      static final long HIGH = 1024;
-      static final IntValue[] CACHE = new IntValue[(int) (HIGH - LOW + 1)];
-
-      static {
-        for (int i = 0; i < CACHE.length; i++) {
-          CACHE[i] = new IntValue(BigInteger.valueOf(LOW + i));
-        }
-      }
-
-      private SmallInts() {}
-    }
-
     @Override
     public String typeName() {
       return "int";
@@ -395,16 +377,9 @@ public sealed interface PtValue
       }
     }
 
-    /**
-     * Dicts up to this size find keys by scanning: records are small dicts, and a hash index per
-     * dict was a fifth of the memory of a record as read.
-     */
-    private static final int SCAN_LIMIT = 8;
-
     private final Kind kind;
-    private final List<PtValue> keys = new ArrayList<>();
+    private final DictKeys keys = new DictKeys();
     private final List<PtValue> values = new ArrayList<>();
-    private Map<Object, Integer> index; // made when the dict outgrows SCAN_LIMIT
 
     DictValue(Kind kind) {
       this.kind = kind;
@@ -430,35 +405,13 @@ public sealed interface PtValue
       Object hk = Values.hashKey(key);
       nest(key);
       nest(value);
-      int at = indexOf(hk);
+      int at = keys.indexOf(hk);
       if (at < 0) {
-        if (index != null) {
-          index.put(hk, keys.size());
-        }
-        keys.add(key);
+        keys.add(hk, key);
         values.add(value);
-        if (index == null && keys.size() > SCAN_LIMIT) {
-          index = new HashMap<>();
-          for (int i = 0; i < keys.size(); i++) {
-            index.putIfAbsent(Values.hashKey(keys.get(i)), i);
-          }
-        }
       } else {
         values.set(at, value);
       }
-    }
-
-    private int indexOf(Object hashKey) {
-      if (index != null) {
-        Integer at = index.get(hashKey);
-        return at == null ? -1 : at;
-      }
-      for (int i = 0; i < keys.size(); i++) {
-        if (Values.hashKey(keys.get(i)).equals(hashKey)) {
-          return i;
-        }
-      }
-      return -1;
     }
 
     public Kind kind() {
@@ -470,7 +423,7 @@ public sealed interface PtValue
     }
 
     public List<PtValue> keys() {
-      return Collections.unmodifiableList(keys);
+      return Collections.unmodifiableList(keys.list());
     }
 
     /** The i-th key, without a read-only view per call. */
@@ -492,13 +445,13 @@ public sealed interface PtValue
     }
 
     public PtValue get(PtValue key) {
-      int at = indexOf(Values.hashKey(key));
+      int at = keys.indexOf(Values.hashKey(key));
       return at < 0 ? null : values.get(at);
     }
 
     /** True when every key is a {@code str}. */
     public boolean hasOnlyStringKeys() {
-      for (PtValue k : keys) {
+      for (PtValue k : keys.list()) {
         if (!(k instanceof StrValue)) {
           return false;
         }

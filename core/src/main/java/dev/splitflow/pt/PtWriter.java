@@ -12,7 +12,6 @@ import dev.splitflow.pt.PtValue.NoneValue;
 import dev.splitflow.pt.PtValue.SetValue;
 import dev.splitflow.pt.PtValue.StrValue;
 import dev.splitflow.pt.PtValue.TupleValue;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -21,12 +20,9 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -49,17 +45,11 @@ public final class PtWriter implements Closeable {
   private final ZipWriter zip;
   private final WritableByteChannel out;
   private final String prefix;
-  private final ByteArrayOutputStream pickle = new ByteArrayOutputStream(4096);
-  private final Map<Object, Integer> memo = new IdentityHashMap<>();
-  private final Map<String, Integer> globalMemo = new HashMap<>();
-  private int nextMemo = 1;
+  private final PickleOutput pickle = new PickleOutput(4096);
   private int nextKey;
 
-  /** Source storages the planned records view, by {@link StorageRef#identity()} and type. */
-  private final Map<SharedKey, Shared> shares = new HashMap<>();
-
-  /** Tensors counted by {@link #plan}: one tensor in two records is written once. */
-  private Set<TensorValue> planned = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Which source storages the planned records share, from {@link #plan}. */
+  private final SharedStorages sharing = new SharedStorages();
 
   private long records;
   private long storageBytes;
@@ -119,64 +109,10 @@ public final class PtWriter implements Closeable {
    * are written exactly as without a plan.
    */
   public void plan(PtValue record) {
-    if (closed || planned == null) {
+    if (closed || !sharing.planning()) {
       throw new IllegalStateException("plan every record before the first append");
     }
-    ArrayDeque<PtValue> todo = new ArrayDeque<>();
-    Set<PtValue> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    todo.push(record);
-    while (!todo.isEmpty()) {
-      PtValue v = todo.pop();
-      if (v instanceof TensorValue t) {
-        if (t.numel() > 0 && planned.add(t)) {
-          Shared s =
-              shares.computeIfAbsent(
-                  new SharedKey(t.storage().identity(), t.dtype()), k -> new Shared());
-          s.soloBytes += soloElements(t) * t.dtype().itemSize();
-          s.lo = Math.min(s.lo, t.storageOffset());
-          s.hi =
-              Math.max(s.hi, Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), t.storageOffset()));
-        }
-      } else if (v instanceof Container c && seen.add(c)) {
-        for (PtValue child : Values.children(c)) {
-          todo.push(child);
-        }
-      }
-    }
-  }
-
-  /** A source storage as the planned records view it. */
-  private record SharedKey(Object storage, DType dtype) {}
-
-  private static final class Shared {
-    /** Bytes the views' own storages would hold, each written alone. */
-    long soloBytes;
-
-    /** The elements of the source storage the views cover: [lo, hi). */
-    long lo = Long.MAX_VALUE;
-
-    long hi;
-
-    /** The key the covered part is written under, once written. */
-    String key;
-
-    boolean worthSharing(int itemSize) {
-      return soloBytes > (hi - lo) * itemSize;
-    }
-  }
-
-  /** The shared part {@code t} is to be written into, or null to write it on its own. */
-  private Shared sharedStorageOf(TensorValue t) {
-    if (shares.isEmpty() || t.numel() == 0) {
-      return null;
-    }
-    Shared s = shares.get(new SharedKey(t.storage().identity(), t.dtype()));
-    if (s == null || !s.worthSharing(t.dtype().itemSize())) {
-      return null;
-    }
-    long end = Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), t.storageOffset());
-    // A view the plan did not see (its record was not planned) may reach outside the part.
-    return t.storageOffset() >= s.lo && end <= s.hi ? s : null;
+    sharing.add(record);
   }
 
   /**
@@ -187,7 +123,7 @@ public final class PtWriter implements Closeable {
     if (closed) {
       throw new IllegalStateException("writer is closed");
     }
-    planned = null; // only needed while planning
+    sharing.endPlanning(); // only needed while planning
     check(
         record,
         new Where(null, records, null, Where.RECORD),
@@ -310,31 +246,31 @@ public final class PtWriter implements Closeable {
     } else if (v instanceof BoolValue b) {
       pickle.write(b.value() ? 0x88 : 0x89);
     } else if (v instanceof IntValue i) {
-      writeInt(i.value());
+      pickle.writeInt(i.value());
     } else if (v instanceof FloatValue f) {
-      writeFloat(f.value());
+      pickle.writeFloat(f.value());
     } else if (v instanceof StrValue s) {
-      writeStr(s.utf8Unsafe());
+      pickle.writeStr(s.utf8Unsafe());
     } else if (v instanceof BytesValue b) {
       writeBytes(b);
     } else if (v instanceof ComplexValue c) {
-      global("builtins", "complex");
-      writeFloat(c.real());
-      writeFloat(c.imag());
+      pickle.global("builtins", "complex");
+      pickle.writeFloat(c.real());
+      pickle.writeFloat(c.imag());
       pickle.write(0x86); // TUPLE2
       pickle.write('R');
     } else if (v instanceof TensorValue t) {
-      if (!memoGet(t)) {
+      if (!pickle.memoGet(t)) {
         writeTensor(t);
-        memoPut(t);
+        pickle.memoPut(t);
       }
     } else if (v instanceof NdArrayValue a) {
-      if (!memoGet(a)) {
+      if (!pickle.memoGet(a)) {
         writeTensor(a.toTensor());
-        memoPut(a);
+        pickle.memoPut(a);
       }
     } else if (v instanceof Container c) {
-      if (!memoGet(c)) {
+      if (!pickle.memoGet(c)) {
         writeContainer(c);
       }
     }
@@ -343,11 +279,11 @@ public final class PtWriter implements Closeable {
   private void writeContainer(Container c) throws IOException {
     if (c instanceof ListValue l) {
       pickle.write(']');
-      memoPut(l);
+      pickle.memoPut(l);
       writeBatched(l.items(), 'e', 'a', 1);
     } else if (c instanceof TupleValue t) {
       if (t.isTorchSize()) {
-        global("torch", "Size");
+        pickle.global("torch", "Size");
       }
       List<PtValue> items = t.items();
       if (items.isEmpty()) {
@@ -368,29 +304,29 @@ public final class PtWriter implements Closeable {
         pickle.write(0x85); // TUPLE1
         pickle.write('R');
       }
-      memoPut(t);
+      pickle.memoPut(t);
     } else if (c instanceof SetValue s) {
-      global("builtins", "set");
+      pickle.global("builtins", "set");
       pickle.write(']');
       writeBatched(s.items(), 'e', 'a', 1);
       pickle.write(0x85); // TUPLE1
       pickle.write('R');
-      memoPut(s);
+      pickle.memoPut(s);
     } else if (c instanceof DictValue d) {
       switch (d.kind()) {
         case DICT -> pickle.write('}');
         case ORDERED_DICT -> {
-          global("collections", "OrderedDict");
+          pickle.global("collections", "OrderedDict");
           pickle.write(')');
           pickle.write('R');
         }
         case COUNTER -> {
-          global("collections", "Counter");
+          pickle.global("collections", "Counter");
           pickle.write(')');
           pickle.write('R');
         }
       }
-      memoPut(d);
+      pickle.memoPut(d);
       List<PtValue> kv = Values.children(d);
       writeBatched(kv, 'u', 's', 2);
     }
@@ -417,7 +353,7 @@ public final class PtWriter implements Closeable {
   }
 
   private void writeTensor(TensorValue t) throws IOException {
-    Shared shared = sharedStorageOf(t);
+    SharedStorages.Shared shared = sharing.sharedStorageOf(t);
     if (shared != null) {
       writeSharedView(t, shared);
       return;
@@ -428,7 +364,7 @@ public final class PtWriter implements Closeable {
     // Compact unless the view covers fewer storage bytes than it has elements (stride 0 from
     // expand(), overlapping windows): then its strides are kept over the span it covers, as torch
     // keeps them over the whole storage, so the chunk never holds more than the source storage.
-    long storedElems = soloElements(t);
+    long storedElems = SharedStorages.soloElements(t);
     boolean compact = storedElems == t.numel();
     long storedBytes = storedElems * dtype.itemSize();
     // An empty tensor keeps its strides: C-order strides of (2^40, 2^40, 0) overflow int64.
@@ -446,25 +382,12 @@ public final class PtWriter implements Closeable {
   }
 
   /**
-   * Elements a tensor's own storage holds when written alone: its elements (compact), or, for a
-   * view with fewer distinct elements than elements, the span it covers. Never more than its source
-   * storage holds.
-   */
-  private static long soloElements(TensorValue t) {
-    if (t.numel() == 0) {
-      return 0;
-    }
-    long spanElems = Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), 0);
-    return t.numel() <= spanElems ? t.numel() : spanElems;
-  }
-
-  /**
    * A view of a storage that {@link #plan} found shared: the part of the source storage the chunk's
    * views cover is written once, under one key, when the first of them is written, and every view
    * keeps its strides and its offset into that part, as {@code torch.save} writes views of one
    * storage.
    */
-  private void writeSharedView(TensorValue t, Shared s) throws IOException {
+  private void writeSharedView(TensorValue t, SharedStorages.Shared s) throws IOException {
     int item = t.dtype().itemSize();
     long elems = s.hi - s.lo;
     if (s.key == null) {
@@ -488,39 +411,39 @@ public final class PtWriter implements Closeable {
     DType dtype = t.dtype();
     boolean typed = dtype.hasTypedStorage();
     if (t.isParameter()) {
-      global("torch._utils", "_rebuild_parameter");
+      pickle.global("torch._utils", "_rebuild_parameter");
       pickle.write('(');
     }
-    global("torch._utils", typed ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3");
+    pickle.global("torch._utils", typed ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3");
     pickle.write('(');
     // Persistent id: ('storage', storage type, key, 'cpu', numel).
     pickle.write('(');
-    writeStr("storage".getBytes(StandardCharsets.US_ASCII));
+    pickle.writeStr("storage".getBytes(StandardCharsets.US_ASCII));
     if (typed) {
-      global("torch", dtype.storageClass().get());
+      pickle.global("torch", dtype.storageClass().get());
     } else {
-      global("torch.storage", "UntypedStorage");
+      pickle.global("torch.storage", "UntypedStorage");
     }
-    writeStr(key.getBytes(StandardCharsets.US_ASCII));
-    writeStr("cpu".getBytes(StandardCharsets.US_ASCII));
-    writeInt(BigInteger.valueOf(typed ? storedElems : storedElems * dtype.itemSize()));
+    pickle.writeStr(key.getBytes(StandardCharsets.US_ASCII));
+    pickle.writeStr("cpu".getBytes(StandardCharsets.US_ASCII));
+    pickle.writeInt(BigInteger.valueOf(typed ? storedElems : storedElems * dtype.itemSize()));
     pickle.write('t');
     pickle.write('Q');
-    writeInt(BigInteger.valueOf(offset));
-    writeLongs(t.shapeUnsafe());
-    writeLongs(strides);
+    pickle.writeInt(BigInteger.valueOf(offset));
+    pickle.writeLongs(t.shapeUnsafe());
+    pickle.writeLongs(strides);
     pickle.write(t.requiresGrad() && !t.isParameter() ? 0x88 : 0x89);
-    global("collections", "OrderedDict");
+    pickle.global("collections", "OrderedDict");
     pickle.write(')');
     pickle.write('R');
     if (!typed) {
-      global("torch", dtype.torchName());
+      pickle.global("torch", dtype.torchName());
     }
     pickle.write('t');
     pickle.write('R');
     if (t.isParameter()) {
       pickle.write(t.requiresGrad() ? 0x88 : 0x89);
-      global("collections", "OrderedDict");
+      pickle.global("collections", "OrderedDict");
       pickle.write(')');
       pickle.write('R');
       pickle.write('t');
@@ -528,133 +451,24 @@ public final class PtWriter implements Closeable {
     }
   }
 
-  private void writeLongs(long[] values) {
-    if (values.length == 0) {
-      pickle.write(')');
-      return;
-    }
-    if (values.length > 3) {
-      pickle.write('(');
-    }
-    for (long v : values) {
-      writeInt(BigInteger.valueOf(v));
-    }
-    pickle.write(values.length > 3 ? 't' : 0x84 + values.length);
-  }
-
-  private void writeInt(BigInteger v) {
-    if (v.signum() >= 0 && v.bitLength() <= 8) {
-      pickle.write('K');
-      pickle.write(v.intValue());
-    } else if (v.signum() >= 0 && v.bitLength() <= 16) {
-      pickle.write('M');
-      int x = v.intValue();
-      pickle.write(x & 0xFF);
-      pickle.write(x >>> 8);
-    } else if (v.bitLength() <= 31) {
-      pickle.write('J');
-      int x = v.intValue();
-      for (int i = 0; i < 4; i++) {
-        pickle.write((x >>> (8 * i)) & 0xFF);
-      }
-    } else {
-      byte[] be = v.toByteArray(); // minimal two's complement, as Python's encode_long
-      pickle.write(0x8a);
-      pickle.write(be.length);
-      for (int i = be.length - 1; i >= 0; i--) {
-        pickle.write(be[i]);
-      }
-    }
-  }
-
-  private void writeFloat(double d) {
-    pickle.write('G');
-    long bits = Double.doubleToRawLongBits(d);
-    for (int i = 7; i >= 0; i--) {
-      pickle.write((int) (bits >>> (8 * i)) & 0xFF);
-    }
-  }
-
-  private void writeStr(byte[] utf8) {
-    pickle.write('X');
-    int n = utf8.length;
-    for (int i = 0; i < 4; i++) {
-      pickle.write((n >>> (8 * i)) & 0xFF);
-    }
-    pickle.write(utf8, 0, n);
-  }
-
   /** bytes as {@code _codecs.encode(latin1_text, 'latin1')}, which also works for b"". */
   private void writeBytes(BytesValue b) {
     if (b.mutable()) {
-      global("builtins", "bytearray");
+      pickle.global("builtins", "bytearray");
     }
-    global("_codecs", "encode");
+    pickle.global("_codecs", "encode");
     byte[] data = b.dataUnsafe();
     StringBuilder latin1 = new StringBuilder(data.length);
     for (byte x : data) {
       latin1.append((char) (x & 0xFF));
     }
-    writeStr(latin1.toString().getBytes(StandardCharsets.UTF_8));
-    writeStr("latin1".getBytes(StandardCharsets.US_ASCII));
+    pickle.writeStr(latin1.toString().getBytes(StandardCharsets.UTF_8));
+    pickle.writeStr("latin1".getBytes(StandardCharsets.US_ASCII));
     pickle.write(0x86); // TUPLE2
     pickle.write('R');
     if (b.mutable()) {
       pickle.write(0x85); // TUPLE1
       pickle.write('R');
-    }
-  }
-
-  private void global(String module, String name) {
-    String qualified = module + "\n" + name + "\n";
-    Integer id = globalMemo.get(qualified);
-    if (id != null) {
-      memoGetOp(id);
-      return;
-    }
-    pickle.write('c');
-    pickle.writeBytes(qualified.getBytes(StandardCharsets.US_ASCII));
-    id = nextMemo++;
-    memoPutOp(id);
-    globalMemo.put(qualified, id);
-  }
-
-  private boolean memoGet(Object o) {
-    Integer id = memo.get(o);
-    if (id == null) {
-      return false;
-    }
-    memoGetOp(id);
-    return true;
-  }
-
-  private void memoPut(Object o) {
-    int id = nextMemo++;
-    memo.put(o, id);
-    memoPutOp(id);
-  }
-
-  private void memoGetOp(int id) {
-    if (id < 256) {
-      pickle.write('h');
-      pickle.write(id);
-    } else {
-      pickle.write('j');
-      for (int i = 0; i < 4; i++) {
-        pickle.write((id >>> (8 * i)) & 0xFF);
-      }
-    }
-  }
-
-  private void memoPutOp(int id) {
-    if (id < 256) {
-      pickle.write('q');
-      pickle.write(id);
-    } else {
-      pickle.write('r');
-      for (int i = 0; i < 4; i++) {
-        pickle.write((id >>> (8 * i)) & 0xFF);
-      }
     }
   }
 }

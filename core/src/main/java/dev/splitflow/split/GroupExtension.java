@@ -89,7 +89,7 @@ final class GroupExtension {
     byte[] freeSplit = new byte[free];
     if (free > 0) {
       groups +=
-          Planner.assignGroups(
+          GroupAssignment.assign(
               freeRecs,
               seed,
               freeStratum,

@@ -9,7 +9,7 @@ import java.nio.channels.SeekableByteChannel;
  * A read-only channel that counts the bytes and read calls made through it: how splitflow measures
  * what opening a file costs (each read call is one ranged request on Cloud Storage). It can also
  * cap each read at {@code maxRead} bytes, as network channels do, to test readers against short
- * reads.
+ * reads. Test support, in core's test jar: used by core's reader tests and by the benchmarks.
  */
 public final class CountingChannel implements SeekableByteChannel {
   private final SeekableByteChannel in;
