@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import org.opentest4j.AssertionFailedError;
 
 /**
  * Compares two {@link PtValue} trees field by field, without printing either: Java class, every
@@ -83,7 +82,7 @@ final class PtValueAssert {
     } else if (e instanceof NdArrayValue n) {
       ndarray(n, (NdArrayValue) a, at);
     } else {
-      throw new AssertionFailedError(at + ": no comparison for " + e.getClass());
+      throw new AssertionError(at + ": no comparison for " + e.getClass());
     }
   }
 
@@ -172,7 +171,7 @@ final class PtValueAssert {
 
   private static void check(boolean same, String at, String what, Object e, Object a) {
     if (!same) {
-      throw new AssertionFailedError(at + ": " + what + " differs: " + e + " vs " + a);
+      throw new AssertionError(at + ": " + what + " differs: " + e + " vs " + a);
     }
   }
 }

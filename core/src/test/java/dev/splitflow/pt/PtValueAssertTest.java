@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.opentest4j.AssertionFailedError;
 
 /**
  * The structural comparison the codec round trip relies on catches differences that {@link
@@ -24,8 +23,8 @@ class PtValueAssertTest {
   private static void hiddenFromJsonButCaught(PtValue a, PtValue b, String expectedMessagePart)
       throws IOException {
     assertEquals(PtJson.toJson(a, true), PtJson.toJson(b, true), "PtJson should not see it");
-    AssertionFailedError e =
-        assertThrows(AssertionFailedError.class, () -> PtValueAssert.assertSameValue(a, b, "v"));
+    AssertionError e =
+        assertThrows(AssertionError.class, () -> PtValueAssert.assertSameValue(a, b, "v"));
     assertTrue(e.getMessage().contains(expectedMessagePart), e.getMessage());
   }
 
@@ -81,7 +80,7 @@ class PtValueAssertTest {
     ba.put("b", IntValue.of(2));
     ba.put("a", IntValue.of(1));
     assertThrows(
-        AssertionFailedError.class,
+        AssertionError.class,
         () -> PtValueAssert.assertSameValue(DictValue.of(ab), DictValue.of(ba), "v"));
   }
 }
