@@ -17,9 +17,9 @@ import com.google.cloud.storage.StorageOptions;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.functions.testing.Pipeline;
 import dev.splitflow.functions.testing.PubSubEmulator;
+import dev.splitflow.functions.testing.SummaryTopic;
 import dev.splitflow.localgcs.Faults;
 import dev.splitflow.localgcs.cloud.LocalCloud;
-import dev.splitflow.localgcs.cloud.PubSubRest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -151,31 +151,10 @@ class EndToEndIT {
         .getResult();
   }
 
-  /** The summaries of a dataset: waits for the first, then for stragglers a while longer. */
+  /** The summaries of a dataset; "exactly one" is proven by state (see {@link SummaryTopic}). */
   private List<JsonNode> summaries(String dataset, Duration first) throws Exception {
-    PubSubRest ps = cloud.pubsub();
-    List<JsonNode> out = new ArrayList<>();
-    long deadline = System.nanoTime() + first.toNanos();
-    long quietUntil = Long.MAX_VALUE;
-    while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-      List<String> acks = new ArrayList<>();
-      for (JsonNode m : ps.pull(subscription, 10)) {
-        acks.add(m.path("ackId").asText());
-        JsonNode msg = m.path("message");
-        assertEquals(dataset, msg.path("attributes").path("dataset").asText());
-        JsonNode s = JSON.readTree(Base64.getDecoder().decode(msg.path("data").asText()));
-        assertEquals(s.path("status").asText(), msg.path("attributes").path("status").asText());
-        out.add(s);
-      }
-      if (!acks.isEmpty()) {
-        ps.acknowledge(subscription, acks);
-      }
-      if (!out.isEmpty() && quietUntil == Long.MAX_VALUE) {
-        quietUntil = System.nanoTime() + Duration.ofSeconds(8).toNanos();
-      }
-      Thread.sleep(300);
-    }
-    return out;
+    return new SummaryTopic(cloud.pubsubHost(), subscription, storage, BUCKET)
+        .summaries(dataset, first);
   }
 
   /** How many jobs the launch function started for a dataset folder, from its log. */

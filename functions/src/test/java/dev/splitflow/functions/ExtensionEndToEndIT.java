@@ -17,8 +17,8 @@ import com.google.cloud.storage.StorageOptions;
 import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.functions.testing.Pipeline;
 import dev.splitflow.functions.testing.PubSubEmulator;
+import dev.splitflow.functions.testing.SummaryTopic;
 import dev.splitflow.localgcs.cloud.LocalCloud;
-import dev.splitflow.localgcs.cloud.PubSubRest;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.split.IndicesFile;
 import java.io.IOException;
@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -260,28 +259,11 @@ class ExtensionEndToEndIT {
     return out;
   }
 
-  /** The next summary of the dataset; fails on a second one within a few seconds. */
+  /** The next summary of the dataset; "exactly one" is proven by state ({@link SummaryTopic}). */
   private static JsonNode summary() throws Exception {
-    PubSubRest ps = cloud.pubsub();
-    List<JsonNode> out = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
-    long quietUntil = Long.MAX_VALUE;
-    while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-      List<String> acks = new ArrayList<>();
-      for (JsonNode m : ps.pull(subscription, 10)) {
-        acks.add(m.path("ackId").asText());
-        JsonNode msg = m.path("message");
-        assertEquals(DATASET, msg.path("attributes").path("dataset").asText());
-        out.add(JSON.readTree(Base64.getDecoder().decode(msg.path("data").asText())));
-      }
-      if (!acks.isEmpty()) {
-        ps.acknowledge(subscription, acks);
-      }
-      if (!out.isEmpty() && quietUntil == Long.MAX_VALUE) {
-        quietUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      }
-      Thread.sleep(300);
-    }
+    List<JsonNode> out =
+        new SummaryTopic(cloud.pubsubHost(), subscription, storage, BUCKET)
+            .summaries(DATASET, Duration.ofSeconds(300));
     assertEquals(1, out.size(), "summaries: " + out);
     return out.get(0);
   }

@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bucket notifications to Pub/Sub, in Cloud Storage's format: one message per event with the
@@ -87,6 +88,9 @@ public final class Notifications implements AutoCloseable {
             return t;
           });
   private int nextId = 1;
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicLong settled = new AtomicLong();
 
   /**
    * @param file where configs persist between starts
@@ -193,7 +197,15 @@ public final class Notifications implements AutoCloseable {
     Instant when = Instant.now();
     for (Config cfg : matching) {
       ObjectNode msg = message(cfg, c, when);
-      sender.execute(() -> publish(cfg.topic(), msg));
+      queued.incrementAndGet();
+      sender.execute(
+          () -> {
+            try {
+              publish(cfg.topic(), msg);
+            } finally {
+              settled.incrementAndGet();
+            }
+          });
     }
   }
 
@@ -242,6 +254,7 @@ public final class Notifications implements AutoCloseable {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() / 100 == 2) {
+          published.incrementAndGet();
           return;
         }
         System.err.println(
@@ -265,6 +278,19 @@ public final class Notifications implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * Messages the emulator accepted so far, over all topics: with {@link #pending()} at 0 it is
+   * exactly what subscribers can ever receive from the changes made until then.
+   */
+  public long published() {
+    return published.get();
+  }
+
+  /** Messages queued (one per change a config wants) and not yet published or given up on. */
+  public long pending() {
+    return queued.get() - settled.get();
   }
 
   /** Waits for queued messages to go out. */

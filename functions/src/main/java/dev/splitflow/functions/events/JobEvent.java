@@ -2,6 +2,7 @@ package dev.splitflow.functions.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cloudevents.CloudEvent;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
@@ -20,7 +21,16 @@ public record JobEvent(String jobId, String jobName, String state, String runId,
 
   public static final String TYPE = "google.cloud.dataflow.job.v1beta3.statusChanged";
 
+  /** {@link #from(CloudEvent, String, Clock)} with the system clock. */
   public static Optional<JobEvent> from(CloudEvent e, String runLabel) {
+    return from(e, runLabel, Clock.systemUTC());
+  }
+
+  /**
+   * The job status change {@code e} carries, or empty for another event type. Its time is the
+   * event's, else the job's {@code currentStateTime}, else {@code clock}'s now.
+   */
+  public static Optional<JobEvent> from(CloudEvent e, String runLabel, Clock clock) {
     if (!TYPE.equals(e.getType())) {
       return Optional.empty();
     }
@@ -48,7 +58,7 @@ public record JobEvent(String jobId, String jobName, String state, String runId,
             job.path("name").asText(""),
             state,
             run == null || run.isNull() ? null : run.asText(),
-            time == null ? Instant.now() : time));
+            time == null ? clock.instant() : time));
   }
 
   /** A terminal state in which no manifest will come. */

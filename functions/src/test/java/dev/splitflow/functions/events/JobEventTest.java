@@ -13,9 +13,10 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -145,11 +146,23 @@ class JobEventTest {
 
     ObjectNode job = job("JOB_STATE_FAILED");
     job.remove("currentStateTime");
-    Instant before = Instant.now();
-    JobEvent k = JobEvent.from(event("j-9", payload(job).toString(), null), LABEL).orElseThrow();
-    assertTrue(
-        Duration.between(before, k.time()).abs().compareTo(Duration.ofMinutes(1)) < 0,
-        k.time().toString());
+    Instant now = Instant.parse("2031-07-08T09:10:11.123456789Z");
+    Clock clock = Clock.fixed(now, ZoneOffset.ofHours(5));
+    JobEvent k =
+        JobEvent.from(event("j-9", payload(job).toString(), null), LABEL, clock).orElseThrow();
+    assertEquals(now, k.time());
+    // The clock is the last resort: an event time or a currentStateTime wins over it.
+    assertEquals(
+        CE_TIME.toInstant(),
+        JobEvent.from(event("j-10", payload(job).toString(), CE_TIME), LABEL, clock)
+            .orElseThrow()
+            .time());
+    assertEquals(
+        Instant.parse("2026-03-04T05:06:00.250Z"),
+        JobEvent.from(
+                event("j-11", payload(job("JOB_STATE_FAILED")).toString(), null), LABEL, clock)
+            .orElseThrow()
+            .time());
   }
 
   @Test
