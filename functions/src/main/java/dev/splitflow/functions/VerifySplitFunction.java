@@ -90,7 +90,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
   @Override
   public void accept(CloudEvent event) throws Exception {
     try {
-      Optional<JobEvent> job = JobEvent.from(event, LaunchRequest.RUN_LABEL);
+      Optional<JobEvent> job = JobEvent.from(event, LaunchRequest.RUN_LABEL, clock);
       if (job.isPresent()) {
         onJob(job.get());
         return;
