@@ -17,8 +17,11 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -34,13 +37,23 @@ public final class PtJson {
   /** Values expanding (through shared references) to more JSON nodes than this are refused. */
   public static final long MAX_NODES = 10_000_000;
 
+  /**
+   * What the digests of one value or file may hash beyond twice the bytes of the storages it views:
+   * views past it print {@code "sha256": null, "digest_skipped": true} instead.
+   */
+  public static final long DIGEST_BUDGET = 256L << 20;
+
+  /** A view's digest is null once the budget is spent, so the map allows null values. */
   private final Map<PtValue, String> digests = new IdentityHashMap<>();
+
   private final Appendable out;
   private final boolean layout;
+  private final long budgetBase;
 
-  private PtJson(Appendable out, boolean layout) {
+  private PtJson(Appendable out, boolean layout, long budgetBase) {
     this.out = out;
     this.layout = layout;
+    this.budgetBase = budgetBase;
   }
 
   /**
@@ -49,9 +62,14 @@ public final class PtJson {
    * value and its copy through the writer print the same.
    */
   public static String toJson(PtValue value, boolean layout) throws IOException {
+    return toJson(value, layout, DIGEST_BUDGET);
+  }
+
+  /** {@link #toJson(PtValue, boolean)} with another digest budget, for tests. */
+  static String toJson(PtValue value, boolean layout, long budgetBase) throws IOException {
     checkExpansion(value, "value");
     StringBuilder sb = new StringBuilder();
-    PtJson json = new PtJson(sb, layout);
+    PtJson json = new PtJson(sb, layout, budgetBase);
     json.digestAll(value);
     json.value(value);
     return sb.toString();
@@ -88,7 +106,7 @@ public final class PtJson {
   public static void write(PtFile file, Appendable out) throws IOException {
     PtValue root = file.root();
     checkExpansion(root, file.name());
-    PtJson json = new PtJson(out, true);
+    PtJson json = new PtJson(out, true, DIGEST_BUDGET);
     json.digestAll(root);
     out.append("{\"format\": \"").append(file.format().jsonName()).append("\", ");
     out.append(root instanceof ListValue ? "\"records\": " : "\"root\": ");
@@ -106,11 +124,7 @@ public final class PtJson {
 
   /** Whether {@link #sha256} of this tensor is computed, or its span's digest instead. */
   public static boolean digestsElements(TensorValue t) {
-    long span =
-        t.numel() == 0
-            ? 0
-            : Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), 0) * t.dtype().itemSize();
-    return t.byteSize() <= Math.max(DIGEST_LIMIT, span);
+    return t.byteSize() <= Math.max(DIGEST_LIMIT, spanBytes(t));
   }
 
   /** SHA-256 (hex) of the storage span a tensor covers: its bytes as stored. */
@@ -136,6 +150,8 @@ public final class PtJson {
   }
 
   private void digestAll(PtValue root) throws IOException {
+    List<TensorValue> tensors = new ArrayList<>();
+    Set<StorageRef> storages = Collections.newSetFromMap(new IdentityHashMap<>());
     ArrayDeque<PtValue> todo = new ArrayDeque<>();
     Set<PtValue> seen = Collections.newSetFromMap(new IdentityHashMap<PtValue, Boolean>());
     todo.push(root);
@@ -145,7 +161,8 @@ public final class PtJson {
         continue;
       }
       if (v instanceof TensorValue t) {
-        digests.put(t, digestsElements(t) ? sha256(t) : spanSha256(t));
+        tensors.add(t);
+        storages.add(t.storage());
       } else if (v instanceof NdArrayValue a) {
         MessageDigest md = sha256();
         md.update(a.littleEndianCOrder());
@@ -156,6 +173,47 @@ public final class PtJson {
         }
       }
     }
+    // Distinct views of one storage each hash their own bytes, and a pickle names a view in a
+    // few bytes: without a budget, many views of one large storage would hash terabytes. Equal
+    // views (same storage, dtype, offset, shape and strides) share one digest.
+    long stored = 0;
+    for (StorageRef s : storages) {
+      stored = Math.addExact(stored, s.byteLength());
+    }
+    long budget =
+        stored > (Long.MAX_VALUE - budgetBase) / 2 ? Long.MAX_VALUE : budgetBase + 2 * stored;
+    long spent = 0;
+    Map<StorageRef, Map<String, String>> byView = new IdentityHashMap<>();
+    for (TensorValue t : tensors) {
+      String view =
+          t.dtype().torchName()
+              + '|'
+              + t.storageOffset()
+              + '|'
+              + Arrays.toString(t.shapeUnsafe())
+              + '|'
+              + Arrays.toString(t.strideUnsafe());
+      Map<String, String> done = byView.computeIfAbsent(t.storage(), k -> new HashMap<>());
+      if (done.containsKey(view)) {
+        digests.put(t, done.get(view));
+        continue;
+      }
+      boolean elements = digestsElements(t);
+      long cost = elements ? t.byteSize() : spanBytes(t);
+      String digest = null;
+      if (cost <= budget - spent) {
+        spent += cost;
+        digest = elements ? sha256(t) : spanSha256(t);
+      }
+      done.put(view, digest);
+      digests.put(t, digest);
+    }
+  }
+
+  private static long spanBytes(TensorValue t) {
+    return t.numel() == 0
+        ? 0
+        : Shapes.spanEnd(t.shapeUnsafe(), t.strideUnsafe(), 0) * t.dtype().itemSize();
   }
 
   private void value(PtValue v) throws IOException {
@@ -219,7 +277,9 @@ public final class PtJson {
     if (t.isParameter()) {
       out.append(", \"parameter\": true");
     }
-    if (digestsElements(t)) {
+    if (digests.get(t) == null) {
+      out.append(", \"sha256\": null, \"digest_skipped\": true}");
+    } else if (digestsElements(t)) {
       out.append(", \"sha256\": \"").append(digests.get(t)).append("\"}");
     } else {
       out.append(", \"sha256\": null, \"span_sha256\": \"").append(digests.get(t)).append("\"}");
