@@ -1,6 +1,7 @@
 package dev.splitflow.split;
 
 import dev.splitflow.pt.PtFile;
+import dev.splitflow.pt.PtValue;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
@@ -133,6 +134,18 @@ public final class IndicesScan {
    */
   private static List<RecordInfo> scan(Batch b, SplitConfig config, Opener opener)
       throws IOException {
+    return scan(b, config, opener, (record, identity) -> {});
+  }
+
+  /** What else a scan takes from each record, with its identity ({@code file#position}). */
+  @FunctionalInterface
+  interface EachRecord {
+    void accept(PtValue record, String identity);
+  }
+
+  /** {@link #scan(Batch, SplitConfig, Opener)}, handing each record to {@code each} as well. */
+  static List<RecordInfo> scan(Batch b, SplitConfig config, Opener opener, EachRecord each)
+      throws IOException {
     try (SeekableByteChannel ch = opener.open(b)) {
       List<RecordInfo> out = new ArrayList<>();
       // A batch has a handful of strata and a few records per group: keep one copy of each, not
@@ -143,16 +156,19 @@ public final class IndicesScan {
           ch,
           b.path(),
           (i, record) -> {
-            RecordInfo r = RecordInfos.extract(record, config, i, b.file() + "#" + i);
+            String identity = b.file() + "#" + i;
+            RecordInfo r = RecordInfos.extract(record, config, i, identity);
             Stratum stratum = strata.computeIfAbsent(r.stratum(), k -> k);
             String group = r.group() == null ? null : groups.computeIfAbsent(r.group(), k -> k);
             out.add(new RecordInfo(r.globalIndex(), r.identity(), stratum, group));
+            each.accept(record, identity);
           });
       return out;
     }
   }
 
-  private static <T> T await(Future<T> f) throws IOException {
+  /** The result of a scan task, its failure rethrown as the scan's own. */
+  static <T> T await(Future<T> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {

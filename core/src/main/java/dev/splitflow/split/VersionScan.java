@@ -1,13 +1,8 @@
 package dev.splitflow.split;
 
-import dev.splitflow.pt.PtFile;
 import java.io.IOException;
-import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -64,7 +59,7 @@ public final class VersionScan {
       List<Scanned> scanned = new ArrayList<>();
       long records = 0;
       for (Future<Scanned> f : scans) {
-        scanned.add(await(f));
+        scanned.add(IndicesScan.await(f));
         records += scanned.get(scanned.size() - 1).infos.size();
       }
       if (records > Planner.MAX_RECORDS) {
@@ -92,7 +87,7 @@ public final class VersionScan {
                 b.bytes(),
                 b.generation(),
                 first,
-                await(fingerprints.get(i))));
+                IndicesScan.await(fingerprints.get(i))));
       }
       if (all.isEmpty()) {
         throw new SplitException("the " + batches.size() + " batch files hold no records");
@@ -131,44 +126,18 @@ public final class VersionScan {
   private static Scanned scan(
       IndicesScan.Batch b, SplitConfig config, String idField, IndicesScan.Opener opener)
       throws IOException {
-    try (SeekableByteChannel ch = opener.open(b)) {
-      List<RecordInfo> out = new ArrayList<>();
-      List<Long> ids = new ArrayList<>();
-      RecordIds rid = idField == null ? null : new RecordIds(idField, config.seed());
-      Map<Stratum, Stratum> strata = new HashMap<>();
-      Map<String, String> groups = new HashMap<>();
-      PtFile.forEachRecord(
-          ch,
-          b.path(),
-          (i, record) -> {
-            String identity = b.file() + "#" + i;
-            RecordInfo r = RecordInfos.extract(record, config, i, identity);
-            Stratum stratum = strata.computeIfAbsent(r.stratum(), k -> k);
-            String group = r.group() == null ? null : groups.computeIfAbsent(r.group(), k -> k);
-            out.add(new RecordInfo(r.globalIndex(), r.identity(), stratum, group));
-            if (rid != null) {
-              ids.add(rid.of(record, identity));
-            }
-          });
-      return new Scanned(out, ids.stream().mapToLong(Long::longValue).toArray());
-    }
-  }
-
-  private static <T> T await(Future<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while scanning batch files", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException(cause);
-    }
+    List<Long> ids = new ArrayList<>();
+    RecordIds rid = idField == null ? null : new RecordIds(idField, config.seed());
+    List<RecordInfo> infos =
+        IndicesScan.scan(
+            b,
+            config,
+            opener,
+            (record, identity) -> {
+              if (rid != null) {
+                ids.add(rid.of(record, identity));
+              }
+            });
+    return new Scanned(infos, ids.stream().mapToLong(Long::longValue).toArray());
   }
 }
