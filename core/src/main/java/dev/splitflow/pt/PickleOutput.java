@@ -22,36 +22,36 @@ final class PickleOutput extends ByteArrayOutputStream {
 
   void writeLongs(long[] values) {
     if (values.length == 0) {
-      write(')');
+      write(Opcodes.EMPTY_TUPLE);
       return;
     }
     if (values.length > 3) {
-      write('(');
+      write(Opcodes.MARK);
     }
     for (long v : values) {
       writeInt(BigInteger.valueOf(v));
     }
-    write(values.length > 3 ? 't' : 0x84 + values.length);
+    write(values.length > 3 ? Opcodes.TUPLE : Opcodes.TUPLE1 - 1 + values.length);
   }
 
   void writeInt(BigInteger v) {
     if (v.signum() >= 0 && v.bitLength() <= 8) {
-      write('K');
+      write(Opcodes.BININT1);
       write(v.intValue());
     } else if (v.signum() >= 0 && v.bitLength() <= 16) {
-      write('M');
+      write(Opcodes.BININT2);
       int x = v.intValue();
       write(x & 0xFF);
       write(x >>> 8);
     } else if (v.bitLength() <= 31) {
-      write('J');
+      write(Opcodes.BININT);
       int x = v.intValue();
       for (int i = 0; i < 4; i++) {
         write((x >>> (8 * i)) & 0xFF);
       }
     } else {
       byte[] be = v.toByteArray(); // minimal two's complement, as Python's encode_long
-      write(0x8a);
+      write(Opcodes.LONG1);
       write(be.length);
       for (int i = be.length - 1; i >= 0; i--) {
         write(be[i]);
@@ -60,7 +60,7 @@ final class PickleOutput extends ByteArrayOutputStream {
   }
 
   void writeFloat(double d) {
-    write('G');
+    write(Opcodes.BINFLOAT);
     long bits = Double.doubleToRawLongBits(d);
     for (int i = 7; i >= 0; i--) {
       write((int) (bits >>> (8 * i)) & 0xFF);
@@ -68,7 +68,7 @@ final class PickleOutput extends ByteArrayOutputStream {
   }
 
   void writeStr(byte[] utf8) {
-    write('X');
+    write(Opcodes.BINUNICODE);
     int n = utf8.length;
     for (int i = 0; i < 4; i++) {
       write((n >>> (8 * i)) & 0xFF);
@@ -83,7 +83,7 @@ final class PickleOutput extends ByteArrayOutputStream {
       memoGetOp(id);
       return;
     }
-    write('c');
+    write(Opcodes.GLOBAL);
     writeBytes(qualified.getBytes(StandardCharsets.US_ASCII));
     id = nextMemo++;
     memoPutOp(id);
@@ -107,10 +107,10 @@ final class PickleOutput extends ByteArrayOutputStream {
 
   private void memoGetOp(int id) {
     if (id < 256) {
-      write('h');
+      write(Opcodes.BINGET);
       write(id);
     } else {
-      write('j');
+      write(Opcodes.LONG_BINGET);
       for (int i = 0; i < 4; i++) {
         write((id >>> (8 * i)) & 0xFF);
       }
@@ -119,10 +119,10 @@ final class PickleOutput extends ByteArrayOutputStream {
 
   private void memoPutOp(int id) {
     if (id < 256) {
-      write('q');
+      write(Opcodes.BINPUT);
       write(id);
     } else {
-      write('r');
+      write(Opcodes.LONG_BINPUT);
       for (int i = 0; i < 4; i++) {
         write((id >>> (8 * i)) & 0xFF);
       }

@@ -192,11 +192,11 @@ public final class PtFile implements Closeable {
       try (InputStream in = z.open()) {
         pickle = in.readNBytes((int) z.pkl().size);
       }
-      reads = Unpickler.memoReads(new ByteArrayInputStream(pickle), pickle.length);
+      reads = MemoPrescan.memoReads(new ByteArrayInputStream(pickle), pickle.length);
       u = z.streamingUnpickler(new ByteArrayInputStream(pickle));
     } else {
       try (InputStream in = z.open()) {
-        reads = Unpickler.memoReads(in, z.pkl().size);
+        reads = MemoPrescan.memoReads(in, z.pkl().size);
       }
       u = z.streamingUnpickler(z.open());
     }

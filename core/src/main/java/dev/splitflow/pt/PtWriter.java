@@ -41,6 +41,7 @@ import java.util.Set;
  */
 public final class PtWriter implements Closeable {
   private static final int BATCH = 1000; // APPENDS/SETITEMS batch size, as Python's pickler
+  private static final int PROTOCOL = 2; // the PROTO torch.save writes
 
   private final ZipWriter zip;
   private final WritableByteChannel out;
@@ -71,10 +72,10 @@ public final class PtWriter implements Closeable {
     this.zip = new ZipWriter(out);
     this.prefix = archiveName + "/";
     // PROTO 2, EMPTY_LIST, BINPUT 0: the list the records are appended to.
-    pickle.write(0x80);
-    pickle.write(2);
-    pickle.write(']');
-    pickle.write('q');
+    pickle.write(Opcodes.PROTO);
+    pickle.write(PROTOCOL);
+    pickle.write(Opcodes.EMPTY_LIST);
+    pickle.write(Opcodes.BINPUT);
     pickle.write(0);
   }
 
@@ -129,12 +130,12 @@ public final class PtWriter implements Closeable {
         new Where(null, records, null, Where.RECORD),
         Collections.newSetFromMap(new IdentityHashMap<>()));
     if (records % BATCH == 0) {
-      pickle.write('(');
+      pickle.write(Opcodes.MARK);
     }
     write(record);
     records++;
     if (records % BATCH == 0) {
-      pickle.write('e');
+      pickle.write(Opcodes.APPENDS);
     }
   }
 
@@ -156,9 +157,9 @@ public final class PtWriter implements Closeable {
     closed = true;
     try {
       if (records % BATCH != 0) {
-        pickle.write('e');
+        pickle.write(Opcodes.APPENDS);
       }
-      pickle.write('.');
+      pickle.write(Opcodes.STOP);
       byte[] pkl = pickle.toByteArray();
       zip.begin(prefix + "data.pkl", pkl.length);
       zip.write(pkl);
@@ -242,9 +243,9 @@ public final class PtWriter implements Closeable {
 
   private void write(PtValue v) throws IOException {
     if (v == NoneValue.NONE) {
-      pickle.write('N');
+      pickle.write(Opcodes.NONE);
     } else if (v instanceof BoolValue b) {
-      pickle.write(b.value() ? 0x88 : 0x89);
+      pickle.write(b.value() ? Opcodes.NEWTRUE : Opcodes.NEWFALSE);
     } else if (v instanceof IntValue i) {
       pickle.writeInt(i.value());
     } else if (v instanceof FloatValue f) {
@@ -257,8 +258,8 @@ public final class PtWriter implements Closeable {
       pickle.global("builtins", "complex");
       pickle.writeFloat(c.real());
       pickle.writeFloat(c.imag());
-      pickle.write(0x86); // TUPLE2
-      pickle.write('R');
+      pickle.write(Opcodes.TUPLE2);
+      pickle.write(Opcodes.REDUCE);
     } else if (v instanceof TensorValue t) {
       if (!pickle.memoGet(t)) {
         writeTensor(t);
@@ -278,57 +279,57 @@ public final class PtWriter implements Closeable {
 
   private void writeContainer(Container c) throws IOException {
     if (c instanceof ListValue l) {
-      pickle.write(']');
+      pickle.write(Opcodes.EMPTY_LIST);
       pickle.memoPut(l);
-      writeBatched(l.items(), 'e', 'a', 1);
+      writeBatched(l.items(), Opcodes.APPENDS, Opcodes.APPEND, 1);
     } else if (c instanceof TupleValue t) {
       if (t.isTorchSize()) {
         pickle.global("torch", "Size");
       }
       List<PtValue> items = t.items();
       if (items.isEmpty()) {
-        pickle.write(')');
+        pickle.write(Opcodes.EMPTY_TUPLE);
       } else if (items.size() <= 3) {
         for (PtValue item : items) {
           write(item);
         }
-        pickle.write(0x84 + items.size()); // TUPLE1..3
+        pickle.write(Opcodes.TUPLE1 - 1 + items.size());
       } else {
-        pickle.write('(');
+        pickle.write(Opcodes.MARK);
         for (PtValue item : items) {
           write(item);
         }
-        pickle.write('t');
+        pickle.write(Opcodes.TUPLE);
       }
       if (t.isTorchSize()) {
-        pickle.write(0x85); // TUPLE1
-        pickle.write('R');
+        pickle.write(Opcodes.TUPLE1);
+        pickle.write(Opcodes.REDUCE);
       }
       pickle.memoPut(t);
     } else if (c instanceof SetValue s) {
       pickle.global("builtins", "set");
-      pickle.write(']');
-      writeBatched(s.items(), 'e', 'a', 1);
-      pickle.write(0x85); // TUPLE1
-      pickle.write('R');
+      pickle.write(Opcodes.EMPTY_LIST);
+      writeBatched(s.items(), Opcodes.APPENDS, Opcodes.APPEND, 1);
+      pickle.write(Opcodes.TUPLE1);
+      pickle.write(Opcodes.REDUCE);
       pickle.memoPut(s);
     } else if (c instanceof DictValue d) {
       switch (d.kind()) {
-        case DICT -> pickle.write('}');
+        case DICT -> pickle.write(Opcodes.EMPTY_DICT);
         case ORDERED_DICT -> {
           pickle.global("collections", "OrderedDict");
-          pickle.write(')');
-          pickle.write('R');
+          pickle.write(Opcodes.EMPTY_TUPLE);
+          pickle.write(Opcodes.REDUCE);
         }
         case COUNTER -> {
           pickle.global("collections", "Counter");
-          pickle.write(')');
-          pickle.write('R');
+          pickle.write(Opcodes.EMPTY_TUPLE);
+          pickle.write(Opcodes.REDUCE);
         }
       }
       pickle.memoPut(d);
       List<PtValue> kv = Values.children(d);
-      writeBatched(kv, 'u', 's', 2);
+      writeBatched(kv, Opcodes.SETITEMS, Opcodes.SETITEM, 2);
     }
   }
 
@@ -344,7 +345,7 @@ public final class PtWriter implements Closeable {
     }
     for (int start = 0; start < n; start += BATCH) {
       int end = Math.min(n, start + BATCH);
-      pickle.write('(');
+      pickle.write(Opcodes.MARK);
       for (int i = start * per; i < end * per; i++) {
         write(items.get(i));
       }
@@ -412,12 +413,12 @@ public final class PtWriter implements Closeable {
     boolean typed = dtype.hasTypedStorage();
     if (t.isParameter()) {
       pickle.global("torch._utils", "_rebuild_parameter");
-      pickle.write('(');
+      pickle.write(Opcodes.MARK);
     }
     pickle.global("torch._utils", typed ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3");
-    pickle.write('(');
+    pickle.write(Opcodes.MARK);
     // Persistent id: ('storage', storage type, key, 'cpu', numel).
-    pickle.write('(');
+    pickle.write(Opcodes.MARK);
     pickle.writeStr("storage".getBytes(StandardCharsets.US_ASCII));
     if (typed) {
       pickle.global("torch", dtype.storageClass().get());
@@ -427,27 +428,27 @@ public final class PtWriter implements Closeable {
     pickle.writeStr(key.getBytes(StandardCharsets.US_ASCII));
     pickle.writeStr("cpu".getBytes(StandardCharsets.US_ASCII));
     pickle.writeInt(BigInteger.valueOf(typed ? storedElems : storedElems * dtype.itemSize()));
-    pickle.write('t');
-    pickle.write('Q');
+    pickle.write(Opcodes.TUPLE);
+    pickle.write(Opcodes.BINPERSID);
     pickle.writeInt(BigInteger.valueOf(offset));
     pickle.writeLongs(t.shapeUnsafe());
     pickle.writeLongs(strides);
-    pickle.write(t.requiresGrad() && !t.isParameter() ? 0x88 : 0x89);
+    pickle.write(t.requiresGrad() && !t.isParameter() ? Opcodes.NEWTRUE : Opcodes.NEWFALSE);
     pickle.global("collections", "OrderedDict");
-    pickle.write(')');
-    pickle.write('R');
+    pickle.write(Opcodes.EMPTY_TUPLE);
+    pickle.write(Opcodes.REDUCE);
     if (!typed) {
       pickle.global("torch", dtype.torchName());
     }
-    pickle.write('t');
-    pickle.write('R');
+    pickle.write(Opcodes.TUPLE);
+    pickle.write(Opcodes.REDUCE);
     if (t.isParameter()) {
-      pickle.write(t.requiresGrad() ? 0x88 : 0x89);
+      pickle.write(t.requiresGrad() ? Opcodes.NEWTRUE : Opcodes.NEWFALSE);
       pickle.global("collections", "OrderedDict");
-      pickle.write(')');
-      pickle.write('R');
-      pickle.write('t');
-      pickle.write('R');
+      pickle.write(Opcodes.EMPTY_TUPLE);
+      pickle.write(Opcodes.REDUCE);
+      pickle.write(Opcodes.TUPLE);
+      pickle.write(Opcodes.REDUCE);
     }
   }
 
@@ -464,11 +465,11 @@ public final class PtWriter implements Closeable {
     }
     pickle.writeStr(latin1.toString().getBytes(StandardCharsets.UTF_8));
     pickle.writeStr("latin1".getBytes(StandardCharsets.US_ASCII));
-    pickle.write(0x86); // TUPLE2
-    pickle.write('R');
+    pickle.write(Opcodes.TUPLE2);
+    pickle.write(Opcodes.REDUCE);
     if (b.mutable()) {
-      pickle.write(0x85); // TUPLE1
-      pickle.write('R');
+      pickle.write(Opcodes.TUPLE1);
+      pickle.write(Opcodes.REDUCE);
     }
   }
 }
