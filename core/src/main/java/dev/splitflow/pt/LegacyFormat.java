@@ -31,7 +31,8 @@ final class LegacyFormat {
     long[] pos = {0};
     Map<String, StorageRef> byKey = new LinkedHashMap<>();
     Unpickler.PersistentLoader loader =
-        (pid, where) -> PtFile.storageFor(PtFile.declared(pid, 6, src, where), byKey, src, where);
+        (pid, where) ->
+            PersistentIds.storageFor(PersistentIds.declared(pid, 6, src, where), byKey, src, where);
 
     checkHeader(in, src, pos, loader);
     long recordsAt = pos[0];

@@ -277,6 +277,8 @@ public final class RecordCodec {
       storages.clear();
     }
 
+    // One case per tag, mirroring the encoder's, so the two read side by side.
+    @SuppressWarnings("checkstyle:MethodLength")
     PtValue value() throws IOException {
       int tag = in.readUnsignedByte();
       switch (tag) {
