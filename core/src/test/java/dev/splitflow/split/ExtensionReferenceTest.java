@@ -76,11 +76,11 @@ class ExtensionReferenceTest {
               .withSeed(t - 30)
               .withChunkSize(1 + r.nextInt(5))
               .withGroupBy(grouped ? "subject_id" : null);
-      ExtensionTest.Dataset v1 = ExtensionTest.first(r, grouped);
+      GrowingDatasets.Dataset v1 = GrowingDatasets.first(r, grouped);
       v1.number(null, cfg.seed());
       Plan p1 = Planner.plan(v1.infos, cfg);
       IndicesFile f1 = IndicesFile.of(p1, v1.sources());
-      ExtensionTest.Dataset v2 = ExtensionTest.grow(v1, r, grouped, false);
+      GrowingDatasets.Dataset v2 = GrowingDatasets.grow(v1, r, grouped, false);
       v2.number(null, cfg.seed());
       Plan p2 = Extension.plan(v2.infos, null, null, cfg, f1, "sha256:00").plan();
       expected.add(new Plan[] {p1, p2});
@@ -129,7 +129,7 @@ class ExtensionReferenceTest {
    * [global, identity, stratum key, group, previous global index or null]; the previous index is
    * found here from the identity, independently of the code under test.
    */
-  private static ArrayNode records(ExtensionTest.Dataset d, ExtensionTest.Dataset previous) {
+  private static ArrayNode records(GrowingDatasets.Dataset d, GrowingDatasets.Dataset previous) {
     ArrayNode out = JSON.createArrayNode();
     for (RecordInfo ri : d.infos) {
       ArrayNode a = out.addArray();

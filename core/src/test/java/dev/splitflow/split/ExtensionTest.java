@@ -1,16 +1,18 @@
 package dev.splitflow.split;
 
+import static dev.splitflow.split.GrowingDatasets.first;
+import static dev.splitflow.split.GrowingDatasets.grow;
+import static dev.splitflow.split.GrowingDatasets.keyOf;
 import static dev.splitflow.split.SplitTestData.RATIOS;
 import static dev.splitflow.split.SplitTestData.decimals;
 import static dev.splitflow.split.SplitTestData.largestRemainder;
-import static dev.splitflow.split.SplitTestData.stratum;
 import static dev.splitflow.split.SplitTestData.sum;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.splitflow.split.GrowingDatasets.Dataset;
+import dev.splitflow.split.GrowingDatasets.Rec;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +21,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -27,145 +28,13 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Property tests of {@link Extension} over random datasets and growth patterns: new batch files
- * (also ones that sort before the old files), appended records, new strata, new groups, removed and
- * shortened files, and (with ids) records moved between files. Expectations are computed here from
- * the records, never by the code under test.
+ * Property tests of {@link Extension} over random datasets and growth patterns ({@link
+ * GrowingDatasets}): new batch files (also ones that sort before the old files), appended records,
+ * new strata, new groups, removed and shortened files, and (with ids) records moved between files.
+ * Expectations are computed here from the records, never by the code under test. Worked examples
+ * and refusals are in {@link ExtensionExamplesTest}.
  */
 class ExtensionTest {
-
-  /** One record of a synthetic dataset: stratum number, group (null: own group) and id value. */
-  record Rec(int stratum, String group, String id) {}
-
-  /** A dataset version: batch file name to its records in file order. */
-  static final class Dataset {
-    final Map<String, List<Rec>> files = new LinkedHashMap<>();
-    List<RecordInfo> infos;
-    long[] ids;
-    Map<String, Long> globalOfKey = new HashMap<>(); // "file#pos" or "id:" + id -> global index
-
-    Dataset copy() {
-      Dataset d = new Dataset();
-      files.forEach((f, rs) -> d.files.put(f, new ArrayList<>(rs)));
-      return d;
-    }
-
-    /** Numbers the records in BatchOrder order; record keys by identity or by id. */
-    void number(String idField, long seed) {
-      infos = new ArrayList<>();
-      List<Long> hashes = new ArrayList<>();
-      globalOfKey = new HashMap<>();
-      RecordIds rid = idField == null ? null : new RecordIds(idField, seed);
-      long g = 0;
-      for (String f : BatchOrder.sort(new ArrayList<>(files.keySet()))) {
-        List<Rec> rs = files.get(f);
-        for (int p = 0; p < rs.size(); p++, g++) {
-          Rec r = rs.get(p);
-          infos.add(new RecordInfo(g, f + "#" + p, stratum(r.stratum), r.group));
-          globalOfKey.put(idField == null ? f + "#" + p : "id:" + r.id, g);
-          if (rid != null) {
-            hashes.add(rid.hash(r.id));
-          }
-        }
-      }
-      ids = rid == null ? null : hashes.stream().mapToLong(Long::longValue).toArray();
-    }
-
-    List<SourceFile> sources() {
-      List<SourceFile> out = new ArrayList<>();
-      long g = 0;
-      for (String f : BatchOrder.sort(new ArrayList<>(files.keySet()))) {
-        int n = files.get(f).size();
-        out.add(new SourceFile(f, "/data/" + f, n, 1000 + n, null, g));
-        g += n;
-      }
-      return out;
-    }
-  }
-
-  private static int nextId = 0;
-
-  static Rec rec(Random r, int strata, int groups, boolean grouped) {
-    String group = grouped && r.nextInt(8) != 0 ? "p" + r.nextInt(groups) : null;
-    return new Rec(r.nextInt(strata), group, "dicom-" + (nextId++));
-  }
-
-  static Dataset first(Random r, boolean grouped) {
-    Dataset d = new Dataset();
-    int strata = 1 + r.nextInt(6);
-    int groups = 1 + r.nextInt(60);
-    int files = 1 + r.nextInt(6);
-    for (int f = 1; f <= files; f++) {
-      List<Rec> rs = new ArrayList<>();
-      int n = r.nextInt(10) == 0 ? 1 + r.nextInt(3) : 1 + r.nextInt(120);
-      for (int i = 0; i < n; i++) {
-        rs.add(rec(r, strata, groups, grouped));
-      }
-      d.files.put("batch_" + f + ".pt", rs);
-    }
-    return d;
-  }
-
-  /** A random mix of growth patterns; {@code moves} only where records are known by id. */
-  static Dataset grow(Dataset v1, Random r, boolean grouped, boolean moves) {
-    Dataset d = v1.copy();
-    int strata = 1 + r.nextInt(9); // may add new strata
-    int groups = 1 + r.nextInt(90); // may add new groups and records of old ones
-    List<String> names = new ArrayList<>(d.files.keySet());
-    if (r.nextBoolean()) { // new batch files, some sorting before the old ones
-      int add = 1 + r.nextInt(3);
-      for (int i = 0; i < add; i++) {
-        String name =
-            r.nextBoolean() ? "batch_" + (100 + r.nextInt(900)) + ".pt" : "batch_0_" + i + ".pt";
-        List<Rec> rs = new ArrayList<>();
-        int n = 1 + r.nextInt(r.nextBoolean() ? 10 : 150);
-        for (int j = 0; j < n; j++) {
-          rs.add(rec(r, strata, groups, grouped));
-        }
-        d.files.putIfAbsent(name, rs);
-      }
-    }
-    if (r.nextBoolean()) { // appended records
-      for (String f : names) {
-        if (r.nextBoolean()) {
-          int n = 1 + r.nextInt(40);
-          for (int j = 0; j < n; j++) {
-            d.files.get(f).add(rec(r, strata, groups, grouped));
-          }
-        }
-      }
-    }
-    if (r.nextInt(4) == 0 && names.size() > 1) { // a removed file
-      d.files.remove(names.get(r.nextInt(names.size())));
-    }
-    if (r.nextInt(4) == 0) { // a shortened file
-      List<Rec> rs = d.files.get(names.get(r.nextInt(names.size())));
-      if (rs != null && rs.size() > 1) {
-        rs.subList(r.nextInt(rs.size()), rs.size()).clear();
-      }
-    }
-    if (moves && r.nextBoolean()) { // re-batched: records change files, keep their ids
-      List<Rec> all = new ArrayList<>();
-      d.files.values().forEach(all::addAll);
-      Collections.shuffle(all, r);
-      int i = 0;
-      for (List<Rec> rs : d.files.values()) {
-        int n = rs.size();
-        rs.clear();
-        rs.addAll(all.subList(i, i + n));
-        i += n;
-      }
-    }
-    if (d.files.values().stream().allMatch(List::isEmpty)) {
-      d.files.put("batch_999.pt", new ArrayList<>(List.of(rec(r, strata, groups, grouped))));
-    }
-    d.files.values().removeIf(List::isEmpty);
-    return d;
-  }
-
-  static String keyOf(Dataset d, String file, int pos, Rec rec, boolean byId) {
-    return byId ? "id:" + rec.id : file + "#" + pos;
-  }
 
   // ------------------------------------------------------------ the properties
 
@@ -233,7 +102,7 @@ class ExtensionTest {
           }
         }
         Extension.Result again = Extension.plan(reordered, ids, idField, cfg, prev, digest);
-        PlannerTest.assertSamePlan(res.plan(), again.plan(), where + " shuffled");
+        PlanChecks.assertSamePlan(res.plan(), again.plan(), where + " shuffled");
       }
       // The new file round-trips, lineage and ids included.
       IndicesFile f2 = IndicesFile.of(res.plan(), v2.sources()).withLineage(res.lineage());
@@ -442,145 +311,5 @@ class ExtensionTest {
       }
     }
     assertTrue(plan.groups().isPresent() && plan.deviation().isPresent(), where);
-  }
-
-  // ------------------------------------------------------------ examples and refusals
-
-  private static List<RecordInfo> infos(String file, int from, int... strata) {
-    List<RecordInfo> out = new ArrayList<>();
-    for (int p = 0; p < strata.length; p++) {
-      out.add(new RecordInfo(from + p, file + "#" + p, stratum(strata[p]), null));
-    }
-    return out;
-  }
-
-  @Test
-  void nothingNewKeepsEveryPlaceAndListsNothingAdded() {
-    List<RecordInfo> v1 = infos("batch_1.pt", 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1, 0);
-    SplitConfig cfg = SplitConfig.defaults().withChunkSize(4);
-    Plan p1 = Planner.plan(v1, cfg);
-    IndicesFile f1 =
-        IndicesFile.of(p1, List.of(new SourceFile("batch_1.pt", "/d/batch_1.pt", 12, 9, null, 0)));
-    Extension.Result res = Extension.plan(v1, null, null, cfg, f1, "sha256:00");
-    for (Split s : Split.values()) {
-      assertArrayEquals(p1.indices(s), res.plan().indices(s));
-    }
-    assertEquals(new SplitCounts(0, 0, 0), res.lineage().added());
-    assertEquals(new SplitCounts(0, 0, 0), res.lineage().removed());
-    assertEquals(List.of(), res.notes());
-  }
-
-  @Test
-  void newRecordsFillTheLastChunkThenNewOnes() {
-    List<RecordInfo> v1 = infos("batch_1.pt", 0, new int[20]);
-    SplitConfig cfg = SplitConfig.defaults().withStrataFields(List.of()).withChunkSize(4);
-    v1 =
-        v1.stream()
-            .map(
-                r ->
-                    new RecordInfo(
-                        r.globalIndex(), r.identity(), Stratum.of(List.of(), List.of()), null))
-            .toList();
-    Plan p1 = Planner.plan(v1, cfg);
-    IndicesFile f1 =
-        IndicesFile.of(p1, List.of(new SourceFile("batch_1.pt", "/d/batch_1.pt", 20, 9, null, 0)));
-    List<RecordInfo> v2 = new ArrayList<>(v1);
-    for (int p = 0; p < 20; p++) {
-      v2.add(new RecordInfo(20 + p, "batch_2.pt#" + p, Stratum.of(List.of(), List.of()), null));
-    }
-    Extension.Result res = Extension.plan(v2, null, null, cfg, f1, "sha256:00");
-    assertEquals(new SplitCounts(28, 6, 6), res.plan().totals());
-    for (Split s : Split.values()) {
-      long[] before = p1.indices(s);
-      long[] after = res.plan().indices(s);
-      assertArrayEquals(before, Arrays.copyOf(after, before.length), s.jsonName());
-      for (int i = before.length; i < after.length; i++) {
-        assertTrue(after[i] >= 20, "new records come after the old ones");
-      }
-    }
-    assertEquals(new SplitCounts(14, 3, 3), res.lineage().added());
-  }
-
-  @Test
-  void removedRecordsAreReportedAndTheirPlacesFilled() {
-    List<RecordInfo> v1 = new ArrayList<>(infos("batch_1.pt", 0, new int[10]));
-    v1.addAll(infos("batch_2.pt", 10, new int[10]));
-    SplitConfig cfg = SplitConfig.defaults().withChunkSize(3);
-    Plan p1 = Planner.plan(v1, cfg);
-    IndicesFile f1 =
-        IndicesFile.of(
-            p1,
-            List.of(
-                new SourceFile("batch_1.pt", "/d/batch_1.pt", 10, 9, null, 0),
-                new SourceFile("batch_2.pt", "/d/batch_2.pt", 10, 9, null, 10)));
-    // batch_1 removed, batch_2 shortened to 7.
-    List<RecordInfo> v2 = infos("batch_2.pt", 0, new int[7]);
-    Extension.Result res = Extension.plan(v2, null, null, cfg, f1, "sha256:00");
-    assertEquals(
-        List.of(
-            "batch_1.pt: all 10 records of the previous version are gone from the input",
-            "batch_2.pt: 3 of its 10 records of the previous version are gone from the input"),
-        res.notes());
-    assertEquals(13, res.lineage().removed().sum());
-    assertEquals(7, res.lineage().kept().sum());
-    assertEquals(7, res.plan().recordCount());
-  }
-
-  @Test
-  void otherSettingsAreRefusedNamingTheSetting() {
-    List<RecordInfo> v1 = infos("batch_1.pt", 0, 0, 1, 0, 1);
-    SplitConfig cfg = SplitConfig.defaults();
-    IndicesFile f1 =
-        IndicesFile.of(
-            Planner.plan(v1, cfg),
-            List.of(new SourceFile("batch_1.pt", "/d/batch_1.pt", 4, 9, null, 0)));
-    SplitException e =
-        assertThrows(
-            SplitException.class,
-            () ->
-                Extension.plan(
-                    v1, null, null, cfg.withRatios(new SplitRatios(0.8, 0.1, 0.1)), f1, "d"));
-    assertTrue(
-        e.getMessage()
-            .contains("ratios: previous indices have 0.7,0.15,0.15, run asks for 0.8,0.1,0.1"),
-        e.getMessage());
-    e =
-        assertThrows(
-            SplitException.class,
-            () ->
-                Extension.plan(
-                    v1, null, null, cfg.withStrataFields(List.of("view_position")), f1, "d"));
-    assertTrue(e.getMessage().contains("strata fields: previous indices have"), e.getMessage());
-    e =
-        assertThrows(
-            SplitException.class,
-            () -> Extension.plan(v1, null, null, cfg.withGroupBy("subject_id"), f1, "d"));
-    assertTrue(
-        e.getMessage().contains("group by: previous indices have none, run asks for subject_id"),
-        e.getMessage());
-    e =
-        assertThrows(
-            SplitException.class, () -> Extension.plan(v1, new long[4], "dicom_id", cfg, f1, "d"));
-    assertTrue(e.getMessage().contains("id field: previous indices have none"), e.getMessage());
-  }
-
-  @Test
-  void duplicateIdsAreRefused() {
-    List<RecordInfo> v1 = infos("batch_1.pt", 0, 0, 1, 0, 1);
-    SplitConfig cfg = SplitConfig.defaults();
-    RecordIds rid = new RecordIds("dicom_id", cfg.seed());
-    long[] ids = {rid.hash("a"), rid.hash("b"), rid.hash("c"), rid.hash("d")};
-    IndicesFile f1 =
-        IndicesFile.of(
-                Planner.plan(v1, cfg),
-                List.of(new SourceFile("batch_1.pt", "/d/batch_1.pt", 4, 9, null, 0)))
-            .withIds(new IndicesFile.IdHashes("dicom_id", ids));
-    long[] dup = {ids[0], ids[1], ids[2], ids[1]};
-    SplitException e =
-        assertThrows(SplitException.class, () -> Extension.plan(v1, dup, "dicom_id", cfg, f1, "d"));
-    assertEquals(
-        "batch_1.pt#1 and batch_1.pt#3 have the same id (dicom_id); an id must name one record",
-        e.getMessage());
-    assertTrue(!f1.toJson().contains("\"a\""), "id values are never stored");
   }
 }
