@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splitflow.functions.launch.DataflowSettings;
+import dev.splitflow.functions.launch.LocalSettings;
 import dev.splitflow.functions.marker.RunOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -269,7 +270,7 @@ class LaunchConfigTest {
     assertEquals(LaunchConfig.Launcher.LOCAL, c.launcher());
     assertNull(c.dataflow());
     assertEquals(
-        new LaunchConfig.LocalSettings(
+        new LocalSettings(
             Path.of("/opt/splitflow/pipeline-all.jar"),
             "http://localhost:8081/",
             Path.of("/tmp/sf-work"),
