@@ -17,6 +17,8 @@ import dev.splitflow.functions.launch.LaunchedJob;
 import dev.splitflow.functions.launch.LocalLauncher;
 import dev.splitflow.functions.launch.SplitLauncher;
 import dev.splitflow.functions.launch.TemplateParameters;
+import dev.splitflow.functions.log.InvokerLogFilter;
+import dev.splitflow.functions.log.Log;
 import dev.splitflow.functions.marker.MarkerException;
 import dev.splitflow.functions.marker.MarkerFile;
 import dev.splitflow.functions.marker.RunOptions;

@@ -13,6 +13,8 @@ import dev.splitflow.functions.gcs.GcsObjectStore;
 import dev.splitflow.functions.gcs.ReadStats;
 import dev.splitflow.functions.gcs.StorageClients;
 import dev.splitflow.functions.launch.LaunchRequest;
+import dev.splitflow.functions.log.InvokerLogFilter;
+import dev.splitflow.functions.log.Log;
 import dev.splitflow.functions.runs.OutputFolderClaim;
 import dev.splitflow.functions.runs.RunIds;
 import dev.splitflow.functions.runs.RunState;

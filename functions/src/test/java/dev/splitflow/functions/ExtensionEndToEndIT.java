@@ -128,20 +128,8 @@ class ExtensionEndToEndIT {
     assertEquals("SUCCEEDED", second.path("status").asText(), second.toString());
     assertEquals(200, second.path("total_records").asLong());
 
-    // The summary's lineage: every record of version 1 kept in its split, 80 added, none removed.
     JsonNode l = second.path("lineage");
-    assertTrue(l.path("extension").asBoolean(), l.toString());
-    assertEquals("sha256:" + sha256(v1Bytes), l.path("previous_indices").asText());
-    Map<String, Long> v2Records = records(second);
-    for (String s : List.of("train", "val", "test")) {
-      assertEquals(v1Records.get(s), l.path("kept").path(s).asLong(), "kept " + s);
-      assertEquals(
-          v2Records.get(s) - v1Records.get(s), l.path("added").path(s).asLong(), "added " + s);
-      assertEquals(0, l.path("removed").path(s).asLong(), "removed " + s);
-    }
-    assertEquals(120, l.path("kept").path("total").asLong());
-    assertEquals(80, l.path("added").path("total").asLong());
-    assertEquals(0, l.path("removed").path("total").asLong());
+    assertLineageKeepsVersion1(l, sha256(v1Bytes), v1Records, records(second));
 
     // No record of version 1 moved: same split, chunk and place.
     IndicesFile v2 =
@@ -178,8 +166,32 @@ class ExtensionEndToEndIT {
     assertEquals(unchanged.size(), l.path("unchanged_chunks").asInt());
     assertEquals(changed.size(), l.path("new_or_changed_chunks").asInt());
 
-    // What the storage service received while version 2 ran: the new and changed chunks, the
-    // indices, the manifest and small run-state objects; no room for one unchanged chunk more.
+    assertOnlyNewAndChangedChunksWereUploaded(manifest, changed, changedBytes, unchangedBytes);
+  }
+
+  /** The summary's lineage: every record of version 1 kept in its split, 80 added, none removed. */
+  private static void assertLineageKeepsVersion1(
+      JsonNode l, String v1Sha256, Map<String, Long> v1Records, Map<String, Long> v2Records) {
+    assertTrue(l.path("extension").asBoolean(), l.toString());
+    assertEquals("sha256:" + v1Sha256, l.path("previous_indices").asText());
+    for (String s : List.of("train", "val", "test")) {
+      assertEquals(v1Records.get(s), l.path("kept").path(s).asLong(), "kept " + s);
+      assertEquals(
+          v2Records.get(s) - v1Records.get(s), l.path("added").path(s).asLong(), "added " + s);
+      assertEquals(0, l.path("removed").path(s).asLong(), "removed " + s);
+    }
+    assertEquals(120, l.path("kept").path("total").asLong());
+    assertEquals(80, l.path("added").path("total").asLong());
+    assertEquals(0, l.path("removed").path("total").asLong());
+  }
+
+  /**
+   * What the storage service received while version 2 ran: the new and changed chunks, the indices,
+   * the manifest and small run-state objects; no room for one unchanged chunk more.
+   */
+  private static void assertOnlyNewAndChangedChunksWereUploaded(
+      JsonNode manifest, Set<String> changed, long changedBytes, long unchangedBytes)
+      throws Exception {
     JsonNode stats = storageStats("GET");
     long uploaded = 0;
     for (JsonNode op : stats) {

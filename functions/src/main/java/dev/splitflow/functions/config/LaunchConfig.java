@@ -2,6 +2,7 @@ package dev.splitflow.functions.config;
 
 import dev.splitflow.functions.gcs.StorageClients;
 import dev.splitflow.functions.launch.DataflowSettings;
+import dev.splitflow.functions.launch.LocalSettings;
 import dev.splitflow.functions.marker.MarkerException;
 import dev.splitflow.functions.marker.RunOptions;
 import java.nio.file.Path;
@@ -42,19 +43,6 @@ public record LaunchConfig(
     DATAFLOW,
     LOCAL
   }
-
-  /**
-   * The local launcher: runs the pipeline's shaded jar in a child process on the run's {@code
-   * gs://} paths, as Dataflow runs the template, and posts the job-status event Dataflow would.
-   *
-   * @param pipelineJar the pipeline's {@code -all} jar
-   * @param eventsUrl the verifier's URL (where job-status events go)
-   * @param workDir where job logs are kept, one {@code <job name>.log} per job
-   * @param storageEndpoint the Cloud Storage service the pipeline reads and writes ({@code
-   *     STORAGE_EMULATOR_HOST}); null for Google's
-   */
-  public record LocalSettings(
-      Path pipelineJar, String eventsUrl, Path workDir, String storageEndpoint) {}
 
   public static final String PROJECT = "SPLITFLOW_PROJECT";
   public static final String REGION = "SPLITFLOW_REGION";

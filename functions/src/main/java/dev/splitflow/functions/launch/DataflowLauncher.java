@@ -1,7 +1,5 @@
 package dev.splitflow.functions.launch;
 
-import com.google.api.client.googleapis.json.GoogleJsonError;
-import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpRequestInitializer;
 import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.javanet.NetHttpTransport;
@@ -36,11 +34,9 @@ import java.util.regex.Pattern;
  * set. This also makes a retry after a timeout safe: if the first launch did start a job, the retry
  * gets the 409 and returns it.
  *
- * <p>Errors become {@link LaunchException}s: retryable for 408, 429, 5xx and for failures without
- * an HTTP answer (timeouts, refused connections, unknown host: {@code httpStatus} 0); not retryable
- * for the other 4xx and for requests the launcher refuses itself (bad job name or labels). Messages
- * name the job, the template spec, the HTTP status and Dataflow's own error message, with a hint
- * for 400, 401, 403 and 404.
+ * <p>Errors become {@link LaunchException}s ({@link LaunchErrors}): retryable for 408, 429, 5xx and
+ * for failures without an HTTP answer; not retryable for the other 4xx and for requests the
+ * launcher refuses itself (bad job name or labels).
  */
 public final class DataflowLauncher implements SplitLauncher {
 
@@ -81,6 +77,7 @@ public final class DataflowLauncher implements SplitLauncher {
   private final int lookupAttempts;
   private final Duration lookupDelay;
   private final Clock clock;
+  private final LaunchErrors errors;
 
   /**
    * A launcher on an already built client, e.g. one with other credentials or pointed at a local
@@ -105,6 +102,7 @@ public final class DataflowLauncher implements SplitLauncher {
     this.lookupAttempts = lookupAttempts;
     this.lookupDelay = Objects.requireNonNull(lookupDelay, "lookupDelay");
     this.clock = Clock.systemUTC();
+    this.errors = new LaunchErrors(settings, client.getRootUrl());
   }
 
   /**
@@ -168,7 +166,7 @@ public final class DataflowLauncher implements SplitLauncher {
   public LaunchedJob launch(LaunchRequest request) throws LaunchException {
     String jobName = request.jobName();
     if (!JOB_NAME.matcher(jobName).matches()) {
-      throw refused(
+      throw errors.refused(
           request,
           "job name '"
               + jobName
@@ -216,27 +214,14 @@ public final class DataflowLauncher implements SplitLauncher {
       if (e.getStatusCode() == 409) {
         return alreadyActive(request, e);
       }
-      throw httpFailure("launch", request, e);
+      throw errors.httpFailure("launch", request, e);
     } catch (IOException e) {
-      throw noAnswer("launch", request, e);
+      throw errors.noAnswer("launch", request, e);
     }
 
     Job job = response == null ? null : response.getJob();
     if (job == null || job.getId() == null || job.getId().isEmpty()) {
-      throw new LaunchException(
-          "Dataflow answered the launch of job '"
-              + jobName
-              + "' from template "
-              + settings.templateSpec()
-              + " (project "
-              + settings.project()
-              + ", region "
-              + settings.region()
-              + ") without a job: "
-              + (response == null ? "no body" : response.toString()),
-          false,
-          200,
-          null);
+      throw errors.noJobInAnswer(jobName, response);
     }
     return new LaunchedJob(job.getId(), jobName, false, settings.consoleUrl(job.getId()));
   }
@@ -246,14 +231,15 @@ public final class DataflowLauncher implements SplitLauncher {
     Map<String, String> labels = new LinkedHashMap<>(request.labels());
     labels.put(LaunchRequest.RUN_LABEL, request.runId());
     if (labels.size() > MAX_LABELS) {
-      throw refused(request, "too many job labels: " + labels.size() + ", at most " + MAX_LABELS);
+      throw errors.refused(
+          request, "too many job labels: " + labels.size() + ", at most " + MAX_LABELS);
     }
     for (Map.Entry<String, String> label : labels.entrySet()) {
       String key = label.getKey();
       String value = label.getValue() == null ? "" : label.getValue();
       if (key.codePointCount(0, key.length()) > MAX_LABEL_LENGTH
           || !LABEL_KEY.matcher(key).matches()) {
-        throw refused(
+        throw errors.refused(
             request,
             "job label key '"
                 + key
@@ -262,7 +248,7 @@ public final class DataflowLauncher implements SplitLauncher {
       }
       if (value.codePointCount(0, value.length()) > MAX_LABEL_LENGTH
           || !LABEL_VALUE.matcher(value).matches()) {
-        throw refused(
+        throw errors.refused(
             request,
             "job label "
                 + key
@@ -293,32 +279,16 @@ public final class DataflowLauncher implements SplitLauncher {
           job = find(request.jobName(), "ALL", conflictAt.minus(ENDED_JOB_WINDOW));
         }
       } catch (HttpResponseException e) {
-        throw httpFailure("look up (after HTTP 409 on launch)", request, e);
+        throw errors.httpFailure("look up (after HTTP 409 on launch)", request, e);
       } catch (IOException e) {
-        throw noAnswer("look up (after HTTP 409 on launch)", request, e);
+        throw errors.noAnswer("look up (after HTTP 409 on launch)", request, e);
       }
       if (job != null) {
         return new LaunchedJob(
             job.getId(), request.jobName(), true, settings.consoleUrl(job.getId()));
       }
     }
-    throw new LaunchException(
-        "Dataflow answered HTTP 409 to the launch of job '"
-            + request.jobName()
-            + "' from template "
-            + settings.templateSpec()
-            + " (project "
-            + settings.project()
-            + ", region "
-            + settings.region()
-            + "): "
-            + dataflowMessage(conflict)
-            + "; but no job of that name was found by name lookup after "
-            + lookupAttempts
-            + " attempt(s) (it probably ended in between); launching again will start a new one",
-        true,
-        409,
-        conflict);
+    throw errors.notFoundAfterConflict(request, conflict, lookupAttempts);
   }
 
   /**
@@ -392,125 +362,5 @@ public final class DataflowLauncher implements SplitLauncher {
       Thread.currentThread().interrupt();
       throw new LaunchException("interrupted while looking up a Dataflow job", true, 0, e);
     }
-  }
-
-  private LaunchException refused(LaunchRequest request, String why) {
-    return new LaunchException(
-        "not launching job '"
-            + request.jobName()
-            + "' (run "
-            + request.runId()
-            + ", template "
-            + settings.templateSpec()
-            + "): "
-            + why,
-        false,
-        0,
-        null);
-  }
-
-  private LaunchException httpFailure(String what, LaunchRequest request, HttpResponseException e) {
-    int status = e.getStatusCode();
-    boolean retryable = retryable(status);
-    StringBuilder message =
-        new StringBuilder()
-            .append("Dataflow ")
-            .append(what)
-            .append(" of job '")
-            .append(request.jobName())
-            .append("' from template ")
-            .append(settings.templateSpec())
-            .append(" (project ")
-            .append(settings.project())
-            .append(", region ")
-            .append(settings.region())
-            .append(") failed: HTTP ")
-            .append(status);
-    if (e.getStatusMessage() != null && !e.getStatusMessage().isEmpty()) {
-      message.append(' ').append(e.getStatusMessage());
-    }
-    message.append(": ").append(dataflowMessage(e));
-    String hint = hint(status);
-    if (hint != null) {
-      message.append(". ").append(hint);
-    }
-    message.append(retryable ? " (retryable)" : " (not retryable)");
-    return new LaunchException(message.toString(), retryable, status, e);
-  }
-
-  private LaunchException noAnswer(String what, LaunchRequest request, IOException e) {
-    return new LaunchException(
-        "no answer from Dataflow at "
-            + client.getRootUrl()
-            + " to the "
-            + what
-            + " of job '"
-            + request.jobName()
-            + "' from template "
-            + settings.templateSpec()
-            + " (project "
-            + settings.project()
-            + ", region "
-            + settings.region()
-            + "): "
-            + e
-            + " (retryable; if the launch reached Dataflow, the retry finds the job by name)",
-        true,
-        0,
-        e);
-  }
-
-  static boolean retryable(int status) {
-    return status == 408 || status == 429 || status >= 500;
-  }
-
-  private String hint(int status) {
-    return switch (status) {
-      case 400 ->
-          "Hint: Dataflow rejected the request; check the template parameters against the"
-              + " template's metadata.json, the job name, the labels and the environment"
-              + " (tempLocation and stagingLocation must be gs:// paths, the machine types and"
-              + " subnetwork must exist in region "
-              + settings.region()
-              + ")";
-      case 401 ->
-          "Hint: the function's credentials were not accepted; check the service account the"
-              + " function runs as";
-      case 403 ->
-          "Hint: the service account this function runs as needs roles/dataflow.developer on"
-              + " project "
-              + settings.project()
-              + " and roles/iam.serviceAccountUser on the worker service account "
-              + settings.workerServiceAccount()
-              + " (and read access to the template spec), and the Dataflow API must be enabled";
-      case 404 ->
-          "Hint: the template spec "
-              + settings.templateSpec()
-              + " or the region "
-              + settings.region()
-              + " may be wrong (or the project "
-              + settings.project()
-              + " does not exist)";
-      case 429 -> "Hint: Dataflow quota or rate limit; the launch is retried later";
-      default -> null;
-    };
-  }
-
-  /** Dataflow's own error message, or the raw body when it did not answer Google's JSON shape. */
-  private static String dataflowMessage(HttpResponseException e) {
-    if (e instanceof GoogleJsonResponseException json) {
-      GoogleJsonError details = json.getDetails();
-      if (details != null && details.getMessage() != null) {
-        Object grpcStatus = details.get("status");
-        String status = grpcStatus == null ? "" : " [" + grpcStatus + "]";
-        return details.getMessage() + status;
-      }
-    }
-    String content = e.getContent();
-    if (content == null || content.isBlank()) {
-      return "(no error message in the answer)";
-    }
-    content = content.strip();
-    return content.length() > 500 ? content.substring(0, 500) + "..." : content;
   }
 }

@@ -2,7 +2,6 @@ package dev.splitflow.functions.launch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.splitflow.functions.config.LaunchConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,11 +34,11 @@ public final class LocalLauncher implements SplitLauncher {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String MAIN_CLASS = "dev.splitflow.pipeline.SplitPipeline";
 
-  private final LaunchConfig.LocalSettings settings;
+  private final LocalSettings settings;
   private final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, String> active = new ConcurrentHashMap<>();
 
-  public LocalLauncher(LaunchConfig.LocalSettings settings) {
+  public LocalLauncher(LocalSettings settings) {
     this.settings = settings;
   }
 

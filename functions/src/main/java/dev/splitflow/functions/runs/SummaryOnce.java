@@ -1,6 +1,6 @@
 package dev.splitflow.functions.runs;
 
-import dev.splitflow.functions.Log;
+import dev.splitflow.functions.log.Log;
 import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.functions.summary.SummaryPublisher;
 import java.io.IOException;

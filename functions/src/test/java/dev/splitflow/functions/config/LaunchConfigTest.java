@@ -1,5 +1,10 @@
 package dev.splitflow.functions.config;
 
+import static dev.splitflow.functions.config.LaunchConfigEnvs.dataflowEnv;
+import static dev.splitflow.functions.config.LaunchConfigEnvs.localEnv;
+import static dev.splitflow.functions.config.LaunchConfigEnvs.minimalDataflowEnv;
+import static dev.splitflow.functions.config.LaunchConfigEnvs.oneProblem;
+import static dev.splitflow.functions.config.LaunchConfigEnvs.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splitflow.functions.launch.DataflowSettings;
+import dev.splitflow.functions.launch.LocalSettings;
 import dev.splitflow.functions.marker.RunOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -20,93 +26,11 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@link LaunchConfig#fromEnv} on valid environments (Dataflow and local, defaults, trimming,
+ * bounds), on missing variables, and the variable lists Terraform and local runs set.
+ */
 class LaunchConfigTest {
-
-  /** Every variable of a cloud deployment, set to valid values. */
-  static Map<String, String> dataflowEnv() {
-    Map<String, String> env = new HashMap<>();
-    env.put(LaunchConfig.PROJECT, "my-project");
-    env.put(LaunchConfig.REGION, "europe-west4");
-    env.put(LaunchConfig.BUCKET, "my-data");
-    env.put(LaunchConfig.DATASETS_PREFIX, "datasets/");
-    env.put(LaunchConfig.MARKER_NAME, "_READY");
-    env.put(LaunchConfig.OUTPUT_FOLDER, "out/v1/");
-    env.put(LaunchConfig.STATE_PREFIX, "_splitflow/state/");
-    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/my-project/topics/splitflow-summaries");
-    env.put(LaunchConfig.MAX_EVENT_AGE_SECONDS, "1800");
-    env.put(LaunchConfig.INDICES_MAX_BATCH_FILES, "500");
-    env.put(
-        LaunchConfig.DEFAULT_OPTIONS,
-        "{\"seed\": 7, \"chunkSize\": 100, \"strataFields\": \"view_position\"}");
-    env.put(LaunchConfig.LAUNCHER, "dataflow");
-    env.put(LaunchConfig.TEMPLATE_SPEC, "gs://my-templates/splitflow/spec.json");
-    env.put(LaunchConfig.TEMP_LOCATION, "gs://my-data-temp/temp");
-    env.put(LaunchConfig.STAGING_LOCATION, "gs://my-data-temp/staging/");
-    env.put(
-        LaunchConfig.WORKER_SERVICE_ACCOUNT, "splitflow-worker@my-project.iam.gserviceaccount.com");
-    env.put(LaunchConfig.MAX_WORKERS, "25");
-    env.put(LaunchConfig.MACHINE_TYPE, "n2-highmem-8");
-    env.put(LaunchConfig.LAUNCHER_MACHINE_TYPE, "n2-standard-8");
-    env.put(LaunchConfig.PRIVATE_IPS, "false");
-    env.put(
-        LaunchConfig.SUBNETWORK,
-        "https://www.googleapis.com/compute/v1/projects/host/regions/europe-west4/subnetworks/s");
-    return env;
-  }
-
-  /** Only what is required for Dataflow. */
-  static Map<String, String> minimalDataflowEnv() {
-    Map<String, String> env = new HashMap<>();
-    env.put(LaunchConfig.PROJECT, "my-project");
-    env.put(LaunchConfig.REGION, "europe-west4");
-    env.put(LaunchConfig.BUCKET, "my-data");
-    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/my-project/topics/summaries");
-    env.put(LaunchConfig.TEMPLATE_SPEC, "gs://my-templates/spec.json");
-    env.put(LaunchConfig.TEMP_LOCATION, "gs://my-data-temp/temp");
-    env.put(LaunchConfig.STAGING_LOCATION, "gs://my-data-temp/staging");
-    env.put(LaunchConfig.WORKER_SERVICE_ACCOUNT, "w@my-project.iam.gserviceaccount.com");
-    return env;
-  }
-
-  static Map<String, String> localEnv() {
-    Map<String, String> env = new HashMap<>();
-    env.put(LaunchConfig.PROJECT, "local-project");
-    env.put(LaunchConfig.REGION, "local");
-    env.put(LaunchConfig.BUCKET, "local-bucket");
-    env.put(LaunchConfig.SUMMARY_TOPIC, "projects/local-project/topics/summaries");
-    env.put(LaunchConfig.LAUNCHER, "local");
-    env.put(LaunchConfig.LOCAL_PIPELINE_JAR, "/opt/splitflow/pipeline-all.jar");
-    env.put(LaunchConfig.LOCAL_EVENTS_URL, "http://localhost:8081/");
-    env.put(LaunchConfig.LOCAL_WORK_DIR, "/tmp/sf-work");
-    return env;
-  }
-
-  private static Map<String, String> with(Map<String, String> env, String k, String v) {
-    Map<String, String> m = new HashMap<>(env);
-    if (v == null) {
-      m.remove(k);
-    } else {
-      m.put(k, v);
-    }
-    return m;
-  }
-
-  /** Fails with exactly one problem, which names the variable and mentions the given text. */
-  private static String oneProblem(Map<String, String> env, String variable, String... mentions) {
-    ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(env));
-    assertEquals(1, e.problems().size(), "one problem: " + e.problems());
-    String p = e.problems().get(0);
-    assertTrue(p.contains(variable), "names " + variable + ": " + p);
-    for (String m : mentions) {
-      assertTrue(p.contains(m), "mentions '" + m + "': " + p);
-    }
-    assertTrue(e.getMessage().startsWith("LaunchSplitFunction is misconfigured: "), e.getMessage());
-    assertTrue(e.getMessage().contains(p), e.getMessage());
-    return p;
-  }
-
-  // ---- valid
-
   @Test
   void fullDataflowEnv() {
     LaunchConfig c = LaunchConfig.fromEnv(dataflowEnv());
@@ -269,7 +193,7 @@ class LaunchConfigTest {
     assertEquals(LaunchConfig.Launcher.LOCAL, c.launcher());
     assertNull(c.dataflow());
     assertEquals(
-        new LaunchConfig.LocalSettings(
+        new LocalSettings(
             Path.of("/opt/splitflow/pipeline-all.jar"),
             "http://localhost:8081/",
             Path.of("/tmp/sf-work"),
@@ -314,8 +238,6 @@ class LaunchConfigTest {
         with(localEnv(), LaunchConfig.LOCAL_EVENTS_URL, "http://bad host/"),
         LaunchConfig.LOCAL_EVENTS_URL);
   }
-
-  // ---- missing
 
   @Test
   void emptyEnvListsEveryMissingVariable() {
@@ -368,220 +290,6 @@ class LaunchConfigTest {
     ConfigException e = assertThrows(ConfigException.class, () -> LaunchConfig.fromEnv(env));
     assertEquals(4, e.problems().size(), e.problems().toString());
   }
-
-  // ---- bad values
-
-  @Test
-  void bucketWithScheme() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.BUCKET, "gs://my-data"),
-        LaunchConfig.BUCKET,
-        "no gs://",
-        "'gs://my-data'");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.BUCKET, "my-data/datasets"), LaunchConfig.BUCKET);
-    oneProblem(with(minimalDataflowEnv(), LaunchConfig.BUCKET, "My-Data"), LaunchConfig.BUCKET);
-  }
-
-  @Test
-  void prefixWithoutTrailingSlash() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DATASETS_PREFIX, "datasets"),
-        LaunchConfig.DATASETS_PREFIX,
-        "ending in '/'");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DATASETS_PREFIX, "/datasets/"),
-        LaunchConfig.DATASETS_PREFIX,
-        "no leading '/'");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.OUTPUT_FOLDER, "split"),
-        LaunchConfig.OUTPUT_FOLDER);
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.STATE_PREFIX, "_splitflow/runs"),
-        LaunchConfig.STATE_PREFIX);
-  }
-
-  @Test
-  void markerNameWithSlash() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MARKER_NAME, "done/_BATCHES_COMPLETE"),
-        LaunchConfig.MARKER_NAME,
-        "without '/'");
-  }
-
-  @Test
-  void maxWorkersOutOfRange() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "0"),
-        LaunchConfig.MAX_WORKERS,
-        "between 1 and 1000",
-        "got 0");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "1001"),
-        LaunchConfig.MAX_WORKERS,
-        "between 1 and 1000",
-        "got 1001");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "ten"),
-        LaunchConfig.MAX_WORKERS,
-        "an integer",
-        "'ten'");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MAX_WORKERS, "99999999999"),
-        LaunchConfig.MAX_WORKERS);
-  }
-
-  @Test
-  void otherNumbersOutOfRange() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MAX_EVENT_AGE_SECONDS, "59"),
-        LaunchConfig.MAX_EVENT_AGE_SECONDS,
-        "between 60 and 604800");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.MAX_EVENT_AGE_SECONDS, "1h"),
-        LaunchConfig.MAX_EVENT_AGE_SECONDS,
-        "a number of seconds");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.INDICES_MAX_BATCH_FILES, "-1"),
-        LaunchConfig.INDICES_MAX_BATCH_FILES);
-  }
-
-  @Test
-  void badBoolean() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.PRIVATE_IPS, "yes"),
-        LaunchConfig.PRIVATE_IPS,
-        "true or false",
-        "'yes'");
-    oneProblem(with(minimalDataflowEnv(), LaunchConfig.PRIVATE_IPS, "1"), LaunchConfig.PRIVATE_IPS);
-  }
-
-  @Test
-  void badTopic() {
-    for (String t :
-        List.of(
-            "splitflow-summaries",
-            "projects/p/topics/",
-            "projects/p/subscriptions/s",
-            "//pubsub.googleapis.com/projects/p/topics/t",
-            "projects/p/topics/t/extra",
-            "projects/p/topics/s",
-            "projects/p/topics/1summaries")) {
-      oneProblem(
-          with(minimalDataflowEnv(), LaunchConfig.SUMMARY_TOPIC, t),
-          LaunchConfig.SUMMARY_TOPIC,
-          "projects/PROJECT/topics/TOPIC");
-    }
-  }
-
-  @Test
-  void badGcsUris() {
-    for (String v :
-        List.of(
-            LaunchConfig.TEMPLATE_SPEC,
-            LaunchConfig.TEMP_LOCATION,
-            LaunchConfig.STAGING_LOCATION)) {
-      for (String uri :
-          List.of(
-              "my-templates/spec.json",
-              "gs:/my-templates/spec.json",
-              "https://storage.googleapis.com/b/o",
-              "gs://",
-              "gs://UPPER/x",
-              "/tmp/x")) {
-        oneProblem(with(minimalDataflowEnv(), v, uri), v, "gs://bucket/path URI", uri);
-      }
-    }
-  }
-
-  @Test
-  void badServiceAccount() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.WORKER_SERVICE_ACCOUNT, "worker"),
-        LaunchConfig.WORKER_SERVICE_ACCOUNT,
-        "service account e-mail");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.WORKER_SERVICE_ACCOUNT, "me@gmail.com"),
-        LaunchConfig.WORKER_SERVICE_ACCOUNT);
-  }
-
-  @Test
-  void badEndpoint() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DATAFLOW_ENDPOINT, "dataflow.googleapis.com"),
-        LaunchConfig.DATAFLOW_ENDPOINT,
-        "http(s) URL");
-  }
-
-  @Test
-  void defaultOptionsInvalidJson() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{seed: 7}"),
-        LaunchConfig.DEFAULT_OPTIONS,
-        "not valid JSON",
-        "line 1");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{\"train_ratio\": 0.5}"),
-        LaunchConfig.DEFAULT_OPTIONS,
-        "did you mean 'trainRatio'");
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{\"chunkSize\": 0}"),
-        LaunchConfig.DEFAULT_OPTIONS,
-        "chunkSize");
-  }
-
-  @Test
-  void defaultOptionsWithExpectedBatchCount() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.DEFAULT_OPTIONS, "{\"expectedBatchCount\": 10}"),
-        LaunchConfig.DEFAULT_OPTIONS,
-        "expectedBatchCount belongs in a marker");
-  }
-
-  @Test
-  void unknownLauncher() {
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.LAUNCHER, "kubernetes"),
-        LaunchConfig.LAUNCHER,
-        "dataflow or local",
-        "'kubernetes'");
-    // Case matters: Terraform writes it lowercase.
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.LAUNCHER, "Dataflow"), LaunchConfig.LAUNCHER);
-  }
-
-  @Test
-  void statePrefixInsideDatasetsPrefix() {
-    Map<String, String> env = with(minimalDataflowEnv(), LaunchConfig.DATASETS_PREFIX, "data/");
-    env.put(LaunchConfig.STATE_PREFIX, "data/_splitflow/");
-    oneProblem(env, LaunchConfig.STATE_PREFIX, "must lie outside", "'data/'");
-    env.put(LaunchConfig.STATE_PREFIX, "data/");
-    oneProblem(env, LaunchConfig.STATE_PREFIX, "must lie outside");
-    env.put(LaunchConfig.STATE_PREFIX, "data2/");
-    assertEquals("data2/", LaunchConfig.fromEnv(env).layout().statePrefix());
-  }
-
-  @Test
-  void datasetsPrefixInsideStatePrefix() {
-    // Every marker would lie in the state area and be ignored as not watched.
-    Map<String, String> env = with(minimalDataflowEnv(), LaunchConfig.STATE_PREFIX, "_splitflow/");
-    env.put(LaunchConfig.DATASETS_PREFIX, "_splitflow/data/");
-    oneProblem(env, LaunchConfig.DATASETS_PREFIX, "must lie outside", "'_splitflow/'");
-  }
-
-  @Test
-  void outputFolderCannotBeEmptyOrRoot() {
-    // "" is unset, so the default applies; "/" is a bad prefix.
-    assertEquals(
-        Layout.DEFAULT_OUTPUT_FOLDER,
-        LaunchConfig.fromEnv(with(minimalDataflowEnv(), LaunchConfig.OUTPUT_FOLDER, ""))
-            .layout()
-            .outputFolder());
-    oneProblem(
-        with(minimalDataflowEnv(), LaunchConfig.OUTPUT_FOLDER, "/"), LaunchConfig.OUTPUT_FOLDER);
-  }
-
-  // ---- variables
 
   /** The values of the public static final String SPLITFLOW_* constants of a class. */
   static Set<String> variableConstants(Class<?> c) throws IllegalAccessException {

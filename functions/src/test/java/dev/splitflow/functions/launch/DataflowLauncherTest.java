@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.functions.testing.DataflowErrors;
 import dev.splitflow.functions.testing.FakeDataflowServer;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -220,7 +221,7 @@ class DataflowLauncherTest {
   void conflictWithAJobThatEndedMeanwhileReturnsIt() throws Exception {
     String ended = server.addJob(PROJECT, REGION, JOB, "JOB_STATE_RUNNING", Map.of());
     server.setJobState(ended, "JOB_STATE_DONE", Instant.now());
-    server.enqueue(409, FakeDataflowServer.alreadyExistsJson(JOB));
+    server.enqueue(409, DataflowErrors.alreadyExistsJson(JOB));
 
     LaunchedJob job = launcher().launch(request(JOB));
 
@@ -234,7 +235,7 @@ class DataflowLauncherTest {
   void conflictWithoutAJobOfTheNameIsRetryable() throws Exception {
     String earlierRun = server.addJob(PROJECT, REGION, JOB, "JOB_STATE_RUNNING", Map.of());
     server.setJobState(earlierRun, "JOB_STATE_DONE", Instant.now().minus(Duration.ofHours(3)));
-    server.enqueue(409, FakeDataflowServer.alreadyExistsJson(JOB));
+    server.enqueue(409, DataflowErrors.alreadyExistsJson(JOB));
 
     LaunchException e = assertThrows(LaunchException.class, () -> launcher().launch(request(JOB)));
 
@@ -252,7 +253,7 @@ class DataflowLauncherTest {
     server.addJob(PROJECT, REGION, JOB, "JOB_STATE_RUNNING", Map.of());
     server.enqueueList(
         403,
-        FakeDataflowServer.errorJson(
+        DataflowErrors.errorJson(
             403, "PERMISSION_DENIED", "forbidden", "Permission 'dataflow.jobs.list' denied"));
 
     LaunchException e = assertThrows(LaunchException.class, () -> launcher().launch(request(JOB)));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.splitflow.functions.config.LaunchConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,7 @@ class LocalLauncherTest {
   void runsTheTemplatesMainClassOnTheGsPathsAgainstTheConfiguredStorage() {
     LocalLauncher l =
         new LocalLauncher(
-            new LaunchConfig.LocalSettings(
+            new LocalSettings(
                 Path.of("/opt/pipeline-all.jar"),
                 "http://127.0.0.1:1/",
                 Path.of("/tmp/w"),
@@ -45,7 +44,7 @@ class LocalLauncherTest {
   void withoutAStorageEmulatorThePipelineUsesGooglesStorageAndCredentials() {
     LocalLauncher l =
         new LocalLauncher(
-            new LaunchConfig.LocalSettings(
+            new LocalSettings(
                 Path.of("/opt/pipeline-all.jar"), "http://127.0.0.1:1/", Path.of("/tmp/w"), null));
     List<String> cmd = l.command(request());
     assertFalse(cmd.stream().anyMatch(a -> a.startsWith("--gcsEndpoint")), cmd.toString());

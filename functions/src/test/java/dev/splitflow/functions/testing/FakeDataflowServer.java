@@ -54,9 +54,10 @@ import java.util.zip.GZIPInputStream;
  * {@link #setJobState}) and read every request received ({@link #requests()}).
  *
  * <p>A request body that is not JSON is recorded as a text node; a scripted answer that is not JSON
- * goes out as {@code text/html} (like an error page of a proxy). Errors use Google's JSON error
- * shape: {@code {"error":{"code","message","errors":[{"message", "domain","reason"}],"status"}}}.
- * Request bodies sent gzip-encoded (google-api-client does) are decoded.
+ * goes out as {@code text/html} (like an error page of a proxy). Errors ({@link DataflowErrors})
+ * use Google's JSON error shape: {@code {"error":{"code","message","errors":[{"message",
+ * "domain","reason"}],"status"}}}. Request bodies sent gzip-encoded (google-api-client does) are
+ * decoded.
  */
 public final class FakeDataflowServer implements AutoCloseable {
 
@@ -175,12 +176,12 @@ public final class FakeDataflowServer implements AutoCloseable {
 
   /** The next launch answers an error of Google's JSON shape with a typical message. */
   public void enqueueError(int status) {
-    enqueueError(status, defaultMessage(status));
+    enqueueError(status, DataflowErrors.defaultMessage(status));
   }
 
   /** The next launch answers an error of Google's JSON shape with this message. */
   public void enqueueError(int status, String message) {
-    enqueue(status, errorJson(status, grpcStatus(status), reason(status), message));
+    enqueue(status, DataflowErrors.typical(status, message));
   }
 
   /** The next jobs.list answers {@code status} and body instead of listing the jobs. */
@@ -238,85 +239,6 @@ public final class FakeDataflowServer implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  /** Google's JSON error body. */
-  public static String errorJson(int code, String status, String reason, String message) {
-    ObjectNode root = JSON.createObjectNode();
-    ObjectNode error = root.putObject("error");
-    error.put("code", code);
-    error.put("message", message);
-    ObjectNode info = error.putArray("errors").addObject();
-    info.put("message", message);
-    info.put("domain", "global");
-    info.put("reason", reason);
-    error.put("status", status);
-    return root.toString();
-  }
-
-  /** Dataflow's answer to launching a name that is active (as seen from the real service). */
-  public static String alreadyExistsJson(String jobName) {
-    return errorJson(
-        409,
-        "ALREADY_EXISTS",
-        "alreadyExists",
-        "("
-            + hex()
-            + "): There is already an active job named "
-            + jobName
-            + ". If you want to  submit a second job, try again by setting a different name.");
-  }
-
-  private static String grpcStatus(int status) {
-    return switch (status) {
-      case 400 -> "INVALID_ARGUMENT";
-      case 401 -> "UNAUTHENTICATED";
-      case 403 -> "PERMISSION_DENIED";
-      case 404 -> "NOT_FOUND";
-      case 409 -> "ALREADY_EXISTS";
-      case 429 -> "RESOURCE_EXHAUSTED";
-      case 501 -> "UNIMPLEMENTED";
-      case 503 -> "UNAVAILABLE";
-      case 504 -> "DEADLINE_EXCEEDED";
-      default -> status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
-    };
-  }
-
-  private static String reason(int status) {
-    return switch (status) {
-      case 400 -> "badRequest";
-      case 401 -> "authError";
-      case 403 -> "forbidden";
-      case 404 -> "notFound";
-      case 409 -> "alreadyExists";
-      case 429 -> "rateLimitExceeded";
-      default -> status >= 500 ? "backendError" : "failedPrecondition";
-    };
-  }
-
-  private static String defaultMessage(int status) {
-    return switch (status) {
-      case 400 ->
-          "(" + hex() + "): The workflow could not be created. Invalid template parameters.";
-      case 401 ->
-          "Request had invalid authentication credentials. Expected OAuth 2 access token, login"
-              + " cookie or other valid authentication credential.";
-      case 403 ->
-          "("
-              + hex()
-              + "): Could not create workflow; user does not have write access to project."
-              + " Causes: Permission 'dataflow.jobs.create' denied on project.";
-      case 404 -> "(" + hex() + "): Unable to open template file.";
-      case 429 ->
-          "Quota exceeded for quota metric 'Job creation requests' and limit 'Job creation"
-              + " requests per minute per user'.";
-      case 503 -> "The service is currently unavailable.";
-      default -> status >= 500 ? "Internal error encountered." : "Request failed.";
-    };
-  }
-
-  private static String hex() {
-    return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-  }
-
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
@@ -349,7 +271,9 @@ public final class FakeDataflowServer implements AutoCloseable {
       } catch (RuntimeException e) {
         answer =
             new Answer(
-                500, errorJson(500, "INTERNAL", "backendError", "fake server failure: " + e));
+                500,
+                DataflowErrors.errorJson(
+                    500, "INTERNAL", "backendError", "fake server failure: " + e));
       }
       byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
       String text = answer.body().strip();
@@ -381,7 +305,7 @@ public final class FakeDataflowServer implements AutoCloseable {
     }
     return new Answer(
         404,
-        errorJson(
+        DataflowErrors.errorJson(
             404,
             "NOT_FOUND",
             "notFound",
@@ -394,12 +318,12 @@ public final class FakeDataflowServer implements AutoCloseable {
     if (name.isEmpty()) {
       return new Answer(
           400,
-          errorJson(
+          DataflowErrors.errorJson(
               400,
               "INVALID_ARGUMENT",
               "badRequest",
               "("
-                  + hex()
+                  + DataflowErrors.hex()
                   + "): JobName invalid; the name must consist of only the characters"
                   + " [-a-z0-9], starting with a letter and ending with a letter or number"));
     }
@@ -408,7 +332,7 @@ public final class FakeDataflowServer implements AutoCloseable {
           && job.get("location").asText().equals(location)
           && job.get("name").asText().equals(name)
           && ACTIVE_STATES.contains(job.get("currentState").asText())) {
-        return new Answer(409, alreadyExistsJson(name));
+        return new Answer(409, DataflowErrors.alreadyExistsJson(name));
       }
     }
     Map<String, String> labels = new LinkedHashMap<>();
@@ -471,11 +395,15 @@ public final class FakeDataflowServer implements AutoCloseable {
         || !job.get("location").asText().equals(location)) {
       return new Answer(
           404,
-          errorJson(
+          DataflowErrors.errorJson(
               404,
               "NOT_FOUND",
               "notFound",
-              "(" + hex() + "): Information about job " + id + " could not be found."));
+              "("
+                  + DataflowErrors.hex()
+                  + "): Information about job "
+                  + id
+                  + " could not be found."));
     }
     return new Answer(200, job.toString());
   }

@@ -1,4 +1,4 @@
-package dev.splitflow.functions;
+package dev.splitflow.functions.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.functions.CloudEventsFunction;
 import com.google.cloud.functions.invoker.runner.Invoker;
+import dev.splitflow.functions.LaunchSplitFunction;
+import dev.splitflow.functions.VerifySplitFunction;
 import io.cloudevents.CloudEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

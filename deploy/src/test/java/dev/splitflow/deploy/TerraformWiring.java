@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -30,9 +29,6 @@ final class TerraformWiring {
 
   /** Where the module's own files are, as opposed to {@code examples/}. */
   static final String EXAMPLES = "examples/";
-
-  private static final Pattern SERVICE_ACCOUNT_MEMBER =
-      Pattern.compile("^\\$\\{google_service_account\\.([a-z0-9_]+)\\.member\\}$");
 
   private final JsonNode files;
 
@@ -218,96 +214,6 @@ final class TerraformWiring {
   }
 
   /**
-   * Every role binding in the module, by principal: {@code ROLE on SCOPE [if CONDITION-TITLE]}.
-   * Principals are the module's service accounts (by resource name) and the Google service agents
-   * {@code gcs-agent} and {@code pubsub-agent}. Unknown members or scopes become entries starting
-   * with "?" so they never match a table.
-   */
-  SortedMap<String, SortedSet<String>> roleBindings(List<String> problems) {
-    SortedMap<String, SortedSet<String>> out = new TreeMap<>();
-    for (Map.Entry<String, SortedMap<String, JsonNode>> t : allResources().entrySet()) {
-      String type = t.getKey();
-      if (type.endsWith("_iam_binding") || type.endsWith("_iam_policy")) {
-        problems.add(
-            "authoritative IAM resource type "
-                + type
-                + " ("
-                + t.getValue().keySet()
-                + "): use *_iam_member so other grants on the resource are kept");
-        continue;
-      }
-      if (!type.endsWith("_iam_member")) {
-        continue;
-      }
-      for (Map.Entry<String, JsonNode> r : t.getValue().entrySet()) {
-        JsonNode b = r.getValue();
-        String where = type + "." + r.getKey();
-        String role = b.path("role").asText("");
-        if (!role.startsWith("roles/")) {
-          problems.add(where + ": role must be a literal roles/..., found '" + role + "'");
-        }
-        String principal = principal(b.path("member").asText(""));
-        if (principal.startsWith("?")) {
-          problems.add(where + ": unknown member " + b.path("member"));
-        }
-        String scope = scope(type, b);
-        if (scope.startsWith("?")) {
-          problems.add(where + ": unknown scope " + scope);
-        }
-        JsonNode condition = block(b, "condition");
-        String entry = role + " on " + scope;
-        if (!condition.isMissingNode()) {
-          entry += " if " + condition.path("title").asText("?untitled");
-          if (condition.path("expression").asText("").isEmpty()) {
-            problems.add(where + ": condition without an expression");
-          }
-        }
-        out.computeIfAbsent(principal, p -> new TreeSet<>()).add(entry);
-      }
-    }
-    return out;
-  }
-
-  /** Differences between the module's role bindings and the documented table. */
-  List<String> iamProblems(Map<String, ? extends Collection<String>> table) {
-    List<String> problems = new ArrayList<>();
-    SortedMap<String, SortedSet<String>> actual = roleBindings(problems);
-    for (Map.Entry<String, SortedSet<String>> e : actual.entrySet()) {
-      for (String binding : e.getValue()) {
-        String role = binding.substring(0, binding.indexOf(' '));
-        if (Set.of("roles/owner", "roles/editor", "roles/viewer").contains(role)) {
-          problems.add(e.getKey() + ": primitive role " + binding);
-        }
-        if (role.equals("roles/storage.admin")) {
-          problems.add(e.getKey() + ": storage admin " + binding);
-        }
-      }
-    }
-    Set<String> principals = new TreeSet<>(table.keySet());
-    principals.addAll(actual.keySet());
-    for (String p : principals) {
-      Set<String> want = table.containsKey(p) ? new TreeSet<>(table.get(p)) : Set.of();
-      Set<String> have = actual.getOrDefault(p, new TreeSet<>());
-      for (String b : have) {
-        if (!want.contains(b)) {
-          problems.add(p + " holds " + b + ", which the documented table does not list");
-        }
-      }
-      for (String b : want) {
-        if (!have.contains(b)) {
-          problems.add(p + " should hold " + b + " (documented) but Terraform does not grant it");
-        }
-      }
-    }
-    for (String sa : resources("google_service_account").keySet()) {
-      if (!table.containsKey(sa)) {
-        problems.add("service account " + sa + " is not in the documented table");
-      }
-    }
-    return problems;
-  }
-
-  /**
    * A bucket notification must filter at the source: OBJECT_FINALIZE only, JSON payload, an
    * object-name prefix ending in {@code tail} (an expression fragment such as {@code
    * ${var.marker_name}}) per dataset folder.
@@ -474,124 +380,6 @@ final class TerraformWiring {
     }
   }
 
-  /**
-   * Where a JSON value does not match an Avro schema in Avro's JSON encoding, as Pub/Sub validates
-   * a message on a topic with a JSON-encoded Avro schema. Records must have exactly their fields
-   * (none missing, none extra). Unions are reported as unsupported: the summary schema has none.
-   */
-  static List<String> avroProblems(JsonNode value, JsonNode schema) {
-    List<String> problems = new ArrayList<>();
-    avro(value, schema, "$", new TreeMap<>(), problems);
-    return problems;
-  }
-
-  private static void avro(
-      JsonNode v,
-      JsonNode schema,
-      String path,
-      Map<String, JsonNode> named,
-      List<String> problems) {
-    if (schema.isArray()) {
-      problems.add(path + ": union types are not used (Avro JSON would wrap the value)");
-      return;
-    }
-    String type = schema.isTextual() ? schema.asText() : schema.path("type").asText();
-    if (schema.isObject() && schema.has("name")) {
-      named.put(schema.get("name").asText(), schema);
-    }
-    if (named.containsKey(type) && schema.isTextual()) {
-      avro(v, named.get(type), path, named, problems);
-      return;
-    }
-    switch (type) {
-      case "record" -> {
-        if (!v.isObject()) {
-          problems.add(path + ": expected an object, found " + v.getNodeType());
-          return;
-        }
-        Set<String> fields = new TreeSet<>();
-        for (JsonNode f : schema.path("fields")) {
-          String name = f.path("name").asText();
-          fields.add(name);
-          if (!v.has(name)) {
-            problems.add(path + "." + name + ": missing");
-          } else {
-            avro(v.get(name), f.path("type"), path + "." + name, named, problems);
-          }
-        }
-        v.fieldNames()
-            .forEachRemaining(
-                n -> {
-                  if (!fields.contains(n)) {
-                    problems.add(path + "." + n + ": not in the schema");
-                  }
-                });
-      }
-      case "enum" -> {
-        List<String> symbols = new ArrayList<>();
-        schema.path("symbols").forEach(x -> symbols.add(x.asText()));
-        if (!v.isTextual() || !symbols.contains(v.asText())) {
-          problems.add(path + ": expected one of " + symbols + ", found " + v);
-        }
-      }
-      case "array" -> {
-        if (!v.isArray()) {
-          problems.add(path + ": expected an array, found " + v.getNodeType());
-          return;
-        }
-        for (int i = 0; i < v.size(); i++) {
-          avro(v.get(i), schema.path("items"), path + "[" + i + "]", named, problems);
-        }
-      }
-      case "map" -> {
-        if (!v.isObject()) {
-          problems.add(path + ": expected an object (map), found " + v.getNodeType());
-          return;
-        }
-        v.fields()
-            .forEachRemaining(
-                e ->
-                    avro(
-                        e.getValue(),
-                        schema.path("values"),
-                        path + "." + e.getKey(),
-                        named,
-                        problems));
-      }
-      case "string" -> {
-        if (!v.isTextual()) {
-          problems.add(path + ": expected a string, found " + v);
-        }
-      }
-      case "int" -> {
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-          problems.add(path + ": expected an int, found " + v);
-        }
-      }
-      case "long" -> {
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-          problems.add(path + ": expected a long, found " + v);
-        }
-      }
-      case "float", "double" -> {
-        if (!v.isNumber()) {
-          problems.add(path + ": expected a number, found " + v);
-        }
-      }
-      case "boolean" -> {
-        if (!v.isBoolean()) {
-          problems.add(path + ": expected a boolean, found " + v);
-        }
-      }
-      case "null" -> {
-        if (!v.isNull()) {
-          problems.add(path + ": expected null, found " + v);
-        }
-      }
-      default -> problems.add(path + ": unsupported schema type " + type);
-    }
-  }
-
   // --- Tampering, for the negative tests ---------------------------------------------------------
 
   /** A deep copy to modify. */
@@ -667,50 +455,5 @@ final class TerraformWiring {
       }
     }
     return out;
-  }
-
-  private static String principal(String member) {
-    Matcher sa = SERVICE_ACCOUNT_MEMBER.matcher(member);
-    if (sa.matches()) {
-      return sa.group(1);
-    }
-    if (member.matches(
-        "^serviceAccount:\\$\\{data\\.google_storage_project_service_account\\.[a-z0-9_]+\\.email_address\\}$")) {
-      return "gcs-agent";
-    }
-    if (member.matches(
-        "^serviceAccount:\\$\\{google_project_service_identity\\.pubsub\\.email\\}$")) {
-      return "pubsub-agent";
-    }
-    return "?" + member;
-  }
-
-  private static String scope(String type, JsonNode b) {
-    return switch (type) {
-      case "google_project_iam_member" -> "project";
-      case "google_storage_bucket_iam_member" ->
-          switch (b.path("bucket").asText()) {
-            case "${local.data_bucket}" -> "bucket:data";
-            case "${local.pipeline_bucket}" -> "bucket:pipeline";
-            default -> "?bucket " + b.path("bucket").asText();
-          };
-      case "google_pubsub_topic_iam_member" ->
-          named("topic", "google_pubsub_topic", b.path("topic").asText());
-      case "google_pubsub_subscription_iam_member" ->
-          named("subscription", "google_pubsub_subscription", b.path("subscription").asText());
-      case "google_service_account_iam_member" ->
-          named("service-account", "google_service_account", b.path("service_account_id").asText());
-      case "google_cloud_run_v2_service_iam_member" ->
-          named("run-service", "google_cloudfunctions2_function", b.path("name").asText());
-      case "google_artifact_registry_repository_iam_member" ->
-          named("repository", "google_artifact_registry_repository", b.path("repository").asText());
-      default -> "?" + type;
-    };
-  }
-
-  private static String named(String label, String type, String expression) {
-    Matcher m =
-        Pattern.compile("^\\$\\{" + type + "\\.([a-z0-9_]+)(\\[0\\])?\\.").matcher(expression);
-    return m.find() ? label + ":" + m.group(1) : "?" + label + " " + expression;
   }
 }

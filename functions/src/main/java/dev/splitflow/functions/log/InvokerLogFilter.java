@@ -1,4 +1,4 @@
-package dev.splitflow.functions;
+package dev.splitflow.functions.log;
 
 import java.util.logging.Filter;
 import java.util.logging.Level;
@@ -13,7 +13,7 @@ import java.util.logging.Logger;
  * some forty lines; the function itself never runs. Every other record (a failed event, a bug)
  * passes unchanged.
  */
-final class InvokerLogFilter implements Filter {
+public final class InvokerLogFilter implements Filter {
   /** The logger the invoker's {@code BackgroundFunctionExecutor} writes to. */
   static final String INVOKER_LOGGER = "com.google.cloud.functions.invoker";
 
@@ -31,7 +31,7 @@ final class InvokerLogFilter implements Filter {
   }
 
   /** Installs the filter on the invoker's logger once per class loader world; idempotent. */
-  static void install(String component) {
+  public static void install(String component) {
     install(new Log(component));
   }
 

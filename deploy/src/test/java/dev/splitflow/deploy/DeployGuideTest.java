@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * for each point nothing here could prove.
  */
 class DeployGuideTest {
-  private static final Path ROOT = TerraformWiringTest.repoRoot();
+  private static final Path ROOT = TerraformModule.repoRoot();
 
   /** gcloud commands that are about the local login, not a project. */
   private static final List<String> PROJECTLESS =

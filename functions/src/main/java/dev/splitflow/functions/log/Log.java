@@ -1,4 +1,4 @@
-package dev.splitflow.functions;
+package dev.splitflow.functions.log;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
