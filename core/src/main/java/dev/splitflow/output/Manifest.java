@@ -1,12 +1,10 @@
 package dev.splitflow.output;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import dev.splitflow.split.SplitCounts;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,13 +33,6 @@ public record Manifest(
   public static final String FORMAT = "splitflow-manifest";
   public static final int VERSION = 1;
   static final List<String> SPLITS = List.of("train", "val", "test");
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** Reading is strict: one JSON value and nothing after it, no key given twice. */
-  private static final ObjectMapper STRICT =
-      new ObjectMapper()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** Records, chunks and bytes of one split. */
   public record SplitTotals(long records, int chunks, long bytes) {}
@@ -134,7 +125,7 @@ public record Manifest(
   }
 
   public String toJson() {
-    ObjectNode root = JSON.createObjectNode();
+    ObjectNode root = Json.MAPPER.createObjectNode();
     root.put("format", FORMAT);
     root.put("version", VERSION);
     if (runId != null) {
@@ -176,7 +167,7 @@ public record Manifest(
       lineage.newOrChangedChunks().forEach(names::add);
     }
     try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+      return Json.pretty().writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -192,7 +183,7 @@ public record Manifest(
   public static Manifest parse(String json, String where) {
     JsonNode root;
     try {
-      root = STRICT.readTree(json);
+      root = Json.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           where

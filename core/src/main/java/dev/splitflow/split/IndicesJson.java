@@ -1,10 +1,8 @@
 package dev.splitflow.split;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.json.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,11 +16,6 @@ import java.util.Map;
  * their own.
  */
 final class IndicesJson {
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
   private IndicesJson() {}
 
   // ---------------------------------------------------------------- writing
@@ -165,7 +158,7 @@ final class IndicesJson {
   static IndicesFile parse(String json, String where) {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = Json.readTree(json);
     } catch (JsonProcessingException e) {
       throw new SplitException(
           where + ": not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));

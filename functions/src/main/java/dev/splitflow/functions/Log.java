@@ -1,7 +1,7 @@
 package dev.splitflow.functions;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import java.io.PrintStream;
 
 /**
@@ -10,7 +10,6 @@ import java.io.PrintStream;
  * record content.
  */
 public final class Log {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final String component;
   private final PrintStream out;
 
@@ -36,14 +35,14 @@ public final class Log {
   }
 
   private void write(String severity, String runId, String message) {
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("severity", severity);
     n.put("component", component);
     if (runId != null) {
       n.put("run_id", runId);
     }
     n.put("message", message);
-    String line = n.toString();
+    String line = Json.write(n);
     synchronized (out) {
       out.println(line);
     }

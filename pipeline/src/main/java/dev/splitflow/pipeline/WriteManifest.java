@@ -2,11 +2,13 @@ package dev.splitflow.pipeline;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.Manifest;
@@ -82,14 +84,19 @@ final class WriteManifest
    * them (a million numbers for a million records).
    */
   static JsonNode metadataOf(byte[] indices) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
-    try (JsonParser p = mapper.getFactory().createParser(indices)) {
+    ObjectMapper mapper = Json.MAPPER;
+    try (JsonParser p = mapper.createParser(indices)) {
       if (p.nextToken() == JsonToken.START_OBJECT) {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String field = p.currentName();
           p.nextToken();
           if (field.equals("metadata")) {
-            return mapper.readTree(p);
+            // One member of the indices object, read mid-stream: the rest of the object follows
+            // it, so trailing tokens are expected here (the indices were read strictly before).
+            return mapper
+                .reader()
+                .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .readTree(p);
           }
           p.skipChildren();
         }
@@ -104,8 +111,7 @@ final class WriteManifest
    * version (from the indices' lineage, so a re-run writes the same manifest).
    */
   static String withLineage(String json, JsonNode lineage, Set<String> planned) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
-    ObjectNode root = (ObjectNode) mapper.readTree(json);
+    ObjectNode root = (ObjectNode) Json.readTree(json);
     ObjectNode l = root.putObject("lineage");
     l.set("previous_indices", lineage.path("previous_digest"));
     for (String f : List.of("kept", "added", "removed")) {
@@ -121,7 +127,7 @@ final class WriteManifest
     l.put("unchanged_chunks", planned.size() - changed.size());
     ArrayNode list = l.putArray("new_or_changed_chunks");
     changed.forEach(list::add);
-    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    return Json.pretty().writeValueAsString(root) + "\n";
   }
 
   private static final class FinishFn extends DoFn<KV<String, Iterable<List<ChunkInfo>>>, String> {
@@ -190,7 +196,7 @@ final class WriteManifest
       ResourceId indicesFile = BeamFiles.resolveFile(indices);
       byte[] indexBytes = BeamFiles.readAll(indicesFile);
       JsonNode metadata = metadataOf(indexBytes);
-      ObjectNode config = new ObjectMapper().createObjectNode();
+      ObjectNode config = Json.MAPPER.createObjectNode();
       for (String field :
           List.of("seed", "ratios", "strata_fields", "group_by", "chunk_size", "rank_function")) {
         config.set(field, metadata.path(field));

@@ -2,9 +2,9 @@ package dev.splitflow.functions.summary;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
 import dev.splitflow.split.SplitCounts;
@@ -359,8 +359,7 @@ public record Summary(
   }
 
   public byte[] toJson() {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
+    ObjectNode root = Json.MAPPER.createObjectNode();
     root.put("schema_version", SCHEMA_VERSION);
     root.put("run_id", runId);
     root.put("dataset", dataset);
@@ -413,7 +412,7 @@ public record Summary(
     t.put("finished", timings.finished());
     t.put("seconds", timings.seconds());
     try {
-      return m.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+      return Json.MAPPER.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
