@@ -5,13 +5,14 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.json.Json;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.Manifest;
+import dev.splitflow.split.Split;
+import dev.splitflow.split.SplitCounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -106,28 +107,32 @@ final class WriteManifest
   }
 
   /**
-   * The manifest with {@code lineage}: the previous version's indices digest, the extension's
+   * The manifest's {@code lineage}: the previous version's indices digest, the extension's
    * kept/added/removed record counts, and which chunks are new or changed since the previous
    * version (from the indices' lineage, so a re-run writes the same manifest).
    */
-  static String withLineage(String json, JsonNode lineage, Set<String> planned) throws IOException {
-    ObjectNode root = (ObjectNode) Json.readTree(json);
-    ObjectNode l = root.putObject("lineage");
-    l.set("previous_indices", lineage.path("previous_digest"));
-    for (String f : List.of("kept", "added", "removed")) {
-      l.set(f + "_records", lineage.path(f));
-    }
+  static Manifest.Lineage lineageOf(JsonNode lineage, Set<String> planned) {
     Set<String> changed = new TreeSet<>();
-    for (String split : List.of("train", "val", "test")) {
-      for (JsonNode n : lineage.path("rewritten_chunks").path(split)) {
+    for (Split split : Split.values()) {
+      for (JsonNode n : lineage.path("rewritten_chunks").path(split.jsonName())) {
         changed.add(ChunkNames.chunk(split, n.asInt()));
       }
     }
     changed.retainAll(planned);
-    l.put("unchanged_chunks", planned.size() - changed.size());
-    ArrayNode list = l.putArray("new_or_changed_chunks");
-    changed.forEach(list::add);
-    return Json.pretty().writeValueAsString(root) + "\n";
+    return new Manifest.Lineage(
+        lineage.path("previous_digest").asText(),
+        counts(lineage.path("kept")),
+        counts(lineage.path("added")),
+        counts(lineage.path("removed")),
+        planned.size() - changed.size(),
+        List.copyOf(changed));
+  }
+
+  private static SplitCounts counts(JsonNode n) {
+    return new SplitCounts(
+        n.path(Split.TRAIN.jsonName()).asLong(),
+        n.path(Split.VAL.jsonName()).asLong(),
+        n.path(Split.TEST.jsonName()).asLong());
   }
 
   private static final class FinishFn extends DoFn<KV<String, Iterable<List<ChunkInfo>>>, String> {
@@ -210,10 +215,10 @@ final class WriteManifest
               metadata.path("strata"),
               chunks,
               runId);
-      String json = manifest.toJson();
       if (kept != null) {
-        json = withLineage(json, metadata.path("lineage"), planned);
+        manifest = manifest.withLineage(lineageOf(metadata.path("lineage"), planned));
       }
+      String json = manifest.toJson();
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
       BeamFiles.writeAtomically(target, json.getBytes(StandardCharsets.UTF_8));
       BeamFiles.deleteTempFolder(output);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.json.Json;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitCounts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -232,16 +233,17 @@ public record Summary(
     List<SplitCount> splits = new ArrayList<>();
     manifest
         .splits()
-        .forEach((s, t) -> splits.add(new SplitCount(s, t.records(), t.chunks(), t.bytes())));
+        .forEach(
+            (s, t) -> splits.add(new SplitCount(s.jsonName(), t.records(), t.chunks(), t.bytes())));
     List<StratumCount> strata = new ArrayList<>();
     for (JsonNode st : manifest.strata()) {
-      for (String s : List.of("train", "val", "test")) {
+      for (Split s : Split.values()) {
         strata.add(
             new StratumCount(
                 st.path("key").asText(),
-                s,
-                st.path("target").path(s).asDouble(),
-                st.path("achieved").path(s).asLong()));
+                s.jsonName(),
+                st.path("target").path(s.jsonName()).asDouble(),
+                st.path("achieved").path(s.jsonName()).asLong()));
       }
     }
     boolean ok = report.ok();
