@@ -1,5 +1,6 @@
 package dev.splitflow.output;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.splitflow.pt.PtException;
 import dev.splitflow.pt.PtFile;
@@ -32,6 +33,7 @@ public final class OutputVerifier {
   private OutputVerifier() {}
 
   /** One failed check: which, and why, in words a person can act on. */
+  @JsonPropertyOrder({"check", "reason"})
   public record Failure(String check, String reason) {
     @Override
     public String toString() {

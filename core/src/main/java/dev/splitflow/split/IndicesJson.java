@@ -242,9 +242,9 @@ final class IndicesJson {
     try {
       SplitRatios ratios =
           new SplitRatios(
-              r.number(ratiosNode, "metadata.ratios", "train"),
-              r.number(ratiosNode, "metadata.ratios", "val"),
-              r.number(ratiosNode, "metadata.ratios", "test"));
+              r.number(ratiosNode, "metadata.ratios", Split.TRAIN.jsonName()),
+              r.number(ratiosNode, "metadata.ratios", Split.VAL.jsonName()),
+              r.number(ratiosNode, "metadata.ratios", Split.TEST.jsonName()));
       List<String> strataFields = new ArrayList<>();
       JsonNode sf = r.field(meta, "metadata", "strata_fields");
       r.array(sf, "metadata.strata_fields");
@@ -354,9 +354,9 @@ final class IndicesJson {
     r.object(t, at + ".target");
     SplitShares target =
         new SplitShares(
-            r.number(t, at + ".target", "train"),
-            r.number(t, at + ".target", "val"),
-            r.number(t, at + ".target", "test"));
+            r.number(t, at + ".target", Split.TRAIN.jsonName()),
+            r.number(t, at + ".target", Split.VAL.jsonName()),
+            r.number(t, at + ".target", Split.TEST.jsonName()));
     SplitCounts achieved = r.counts(r.field(e, at, "achieved"), at + ".achieved");
     if (achieved.sum() != count) {
       throw new SplitException(
