@@ -1,8 +1,11 @@
 package dev.splitflow.output;
 
+import dev.splitflow.split.Split;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Names of the files in an output folder: {@code train_chunk_00000.pt} (chunk numbers from 0, five
@@ -17,21 +20,25 @@ public final class ChunkNames {
   /** The claim a run holds on its output folder while it writes there. */
   public static final String CLAIM = "_SPLITFLOW_CLAIM.json";
 
-  private static final Pattern CHUNK = Pattern.compile("(train|val|test)_chunk_(\\d{5,})\\.pt");
+  /** {@code train|val|test}, for the name patterns. */
+  private static final String SPLITS =
+      Arrays.stream(Split.values()).map(Split::jsonName).collect(Collectors.joining("|"));
 
-  public static String chunk(String split, int number) {
-    return String.format("%s_chunk_%05d.pt", split, number);
+  private static final Pattern CHUNK = Pattern.compile("(" + SPLITS + ")_chunk_(\\d{5,})\\.pt");
+
+  public static String chunk(Split split, int number) {
+    return String.format("%s_chunk_%05d.pt", split.jsonName(), number);
   }
 
   /** A chunk name's split and number, or empty for any other name. */
   public static Optional<Parsed> parse(String name) {
     Matcher m = CHUNK.matcher(name);
     return m.matches()
-        ? Optional.of(new Parsed(m.group(1), Integer.parseInt(m.group(2))))
+        ? Optional.of(new Parsed(Split.fromJsonName(m.group(1)), Integer.parseInt(m.group(2))))
         : Optional.empty();
   }
 
-  private static final Pattern CHUNK_GLOB = Pattern.compile("(train|val|test)_chunk_.*\\.pt");
+  private static final Pattern CHUNK_GLOB = Pattern.compile("(" + SPLITS + ")_chunk_.*\\.pt");
 
   /**
    * Whether a loader's {@code train_chunk_*.pt} (or val, test) glob would pick the name up, as it
@@ -56,5 +63,5 @@ public final class ChunkNames {
   }
 
   /** A parsed chunk name. */
-  public record Parsed(String split, int number) {}
+  public record Parsed(Split split, int number) {}
 }

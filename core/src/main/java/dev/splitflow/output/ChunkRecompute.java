@@ -208,14 +208,7 @@ public final class ChunkRecompute {
     if (p == null) {
       return null;
     }
-    Split split =
-        Arrays.stream(Split.values())
-            .filter(s -> s.jsonName().equals(p.split()))
-            .findFirst()
-            .orElse(null);
-    if (split == null) {
-      return null;
-    }
+    Split split = p.split();
     long[] list = indices.indices(split);
     long start = (long) p.number() * indices.chunkSize();
     if (start >= list.length) {

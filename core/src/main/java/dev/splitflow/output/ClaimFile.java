@@ -1,8 +1,8 @@
 package dev.splitflow.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Instant;
@@ -20,11 +20,9 @@ import java.time.Instant;
 public final class ClaimFile {
   private ClaimFile() {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** The claim's JSON, for this process on this host. */
   public static String describe(String holder, String runId, String token) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("holder", holder);
     if (runId != null) {
       o.put("run_id", runId);
@@ -34,7 +32,7 @@ public final class ClaimFile {
     o.put("user", System.getProperty("user.name", ""));
     o.put("started", Instant.now().toString());
     o.put("token", token);
-    return o.toPrettyString() + "\n";
+    return Json.writePretty(o) + "\n";
   }
 
   public static String host() {
@@ -48,10 +46,12 @@ public final class ClaimFile {
   /** The claim's fields; an empty object for bytes that are not a JSON object. */
   public static JsonNode parse(byte[] bytes) {
     try {
-      JsonNode n = JSON.readTree(bytes);
-      return n == null || !n.isObject() ? JSON.createObjectNode() : n;
+      // Lenient on purpose, as before: a claim is only asked for its holder and token, and one
+      // that cannot be read is treated as no claim of this run's.
+      JsonNode n = Json.lenientReader().readTree(bytes);
+      return n == null || !n.isObject() ? Json.MAPPER.createObjectNode() : n;
     } catch (IOException e) {
-      return JSON.createObjectNode();
+      return Json.MAPPER.createObjectNode();
     }
   }
 

@@ -1,16 +1,14 @@
 package dev.splitflow.output;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
+import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitCounts;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +24,7 @@ public record Manifest(
     String indicesFile,
     String indicesSha256,
     long indicesBytes,
-    Map<String, SplitTotals> splits,
+    Map<Split, SplitTotals> splits,
     JsonNode strata,
     List<ChunkInfo> chunks,
     String runId,
@@ -34,16 +32,9 @@ public record Manifest(
 
   public static final String FORMAT = "splitflow-manifest";
   public static final int VERSION = 1;
-  static final List<String> SPLITS = List.of("train", "val", "test");
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** Reading is strict: one JSON value and nothing after it, no key given twice. */
-  private static final ObjectMapper STRICT =
-      new ObjectMapper()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** Records, chunks and bytes of one split. */
+  @JsonPropertyOrder({"records", "chunks", "bytes"})
   public record SplitTotals(long records, int chunks, long bytes) {}
 
   /**
@@ -75,7 +66,7 @@ public record Manifest(
       String indicesFile,
       String indicesSha256,
       long indicesBytes,
-      Map<String, SplitTotals> splits,
+      Map<Split, SplitTotals> splits,
       JsonNode strata,
       List<ChunkInfo> chunks,
       String runId) {
@@ -113,15 +104,15 @@ public record Manifest(
       String runId) {
     List<ChunkInfo> sorted = new ArrayList<>(chunks);
     sorted.sort(
-        Comparator.comparingInt((ChunkInfo c) -> SPLITS.indexOf(c.split()))
+        Comparator.comparingInt((ChunkInfo c) -> c.split().ordinal())
             .thenComparingInt(ChunkInfo::number));
-    Map<String, SplitTotals> splits = new LinkedHashMap<>();
-    for (String s : SPLITS) {
+    Map<Split, SplitTotals> splits = new EnumMap<>(Split.class);
+    for (Split s : Split.values()) {
       long records = 0;
       long bytes = 0;
       int n = 0;
       for (ChunkInfo c : sorted) {
-        if (c.split().equals(s)) {
+        if (c.split() == s) {
           records += c.records();
           bytes += c.bytes();
           n++;
@@ -133,95 +124,53 @@ public record Manifest(
         config, indicesFile, indicesSha256, indicesBytes, splits, strata, sorted, runId, null);
   }
 
+  /**
+   * The file's text (pretty JSON, final newline); the same manifest always gives the same bytes.
+   */
   public String toJson() {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("format", FORMAT);
-    root.put("version", VERSION);
-    if (runId != null) {
-      root.put("run_id", runId);
-    }
-    root.set("config", config);
-    ObjectNode indices = root.putObject("indices");
-    indices.put("file", indicesFile);
-    indices.put("sha256", indicesSha256);
-    indices.put("bytes", indicesBytes);
-    ObjectNode s = root.putObject("splits");
-    splits.forEach(
-        (name, t) -> {
-          ObjectNode o = s.putObject(name);
-          o.put("records", t.records());
-          o.put("chunks", t.chunks());
-          o.put("bytes", t.bytes());
-        });
-    root.set("strata", strata);
-    ArrayNode list = root.putArray("chunks");
-    for (ChunkInfo c : chunks) {
-      ObjectNode o = list.addObject();
-      o.put("name", c.name());
-      o.put("split", c.split());
-      o.put("number", c.number());
-      o.put("records", c.records());
-      o.put("bytes", c.bytes());
-      o.put("crc32c", c.crc32c());
-      o.put("sha256", c.sha256());
-    }
-    if (lineage != null) {
-      ObjectNode l = root.putObject("lineage");
-      l.put("previous_indices", lineage.previousIndices());
-      putCounts(l.putObject("kept_records"), lineage.kept());
-      putCounts(l.putObject("added_records"), lineage.added());
-      putCounts(l.putObject("removed_records"), lineage.removed());
-      l.put("unchanged_chunks", lineage.unchangedChunks());
-      ArrayNode names = l.putArray("new_or_changed_chunks");
-      lineage.newOrChangedChunks().forEach(names::add);
-    }
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return ManifestJson.write(this);
   }
 
-  private static void putCounts(ObjectNode o, SplitCounts c) {
-    o.put("train", c.train());
-    o.put("val", c.val());
-    o.put("test", c.test());
-  }
-
-  /** Parses a manifest; {@code where} names it in errors. */
+  /**
+   * Parses a manifest; {@code where} names it in errors.
+   *
+   * @throws ManifestFormatException when it is not one JSON object of this format and version, or a
+   *     field has the wrong shape
+   */
   public static Manifest parse(String json, String where) {
     JsonNode root;
     try {
-      root = STRICT.readTree(json);
+      root = Json.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           where
               + ": not one JSON object (content after it, a key given twice, or broken JSON): "
               + e.getOriginalMessage().lines().findFirst().orElse(""));
     }
     if (root == null || !FORMAT.equals(root.path("format").asText())) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           where + ": not a splitflow manifest (no \"format\": \"" + FORMAT + "\")");
     }
     if (root.path("version").asInt() != VERSION) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           where + ": manifest version " + root.path("version") + ", expected " + VERSION);
     }
     List<ChunkInfo> chunks = new ArrayList<>();
+    int i = 0;
     for (JsonNode c : root.path("chunks")) {
       chunks.add(
           new ChunkInfo(
               c.path("name").asText(),
-              c.path("split").asText(),
+              split(c.path("split"), where + ": chunks[" + i++ + "].split"),
               c.path("number").asInt(),
               c.path("records").asInt(),
               c.path("bytes").asLong(),
               c.path("crc32c").asText(),
               c.path("sha256").asText()));
     }
-    Map<String, SplitTotals> splits = new LinkedHashMap<>();
-    for (String s : SPLITS) {
-      JsonNode t = root.path("splits").path(s);
+    Map<Split, SplitTotals> splits = new EnumMap<>(Split.class);
+    for (Split s : Split.values()) {
+      JsonNode t = root.path("splits").path(s.jsonName());
       splits.put(
           s,
           new SplitTotals(
@@ -247,27 +196,27 @@ public record Manifest(
   private static Lineage lineage(JsonNode l, String where) {
     String at = where + ": lineage";
     if (!l.isObject()) {
-      throw new IllegalArgumentException(at + ": expected an object, found " + l.getNodeType());
+      throw new ManifestFormatException(at + ": expected an object, found " + l.getNodeType());
     }
     JsonNode prev = l.path("previous_indices");
     if (!prev.isTextual() || !prev.textValue().matches("sha256:[0-9a-f]{64}")) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           at + ".previous_indices: expected \"sha256:\" and 64 hex digits, found " + shown(prev));
     }
     JsonNode unchanged = l.path("unchanged_chunks");
     if (!unchanged.isInt() || unchanged.intValue() < 0) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           at + ".unchanged_chunks: expected a count >= 0, found " + shown(unchanged));
     }
     JsonNode names = l.path("new_or_changed_chunks");
     if (!names.isArray()) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           at + ".new_or_changed_chunks: expected an array of chunk names, found " + shown(names));
     }
     List<String> changed = new ArrayList<>();
     for (JsonNode n : names) {
       if (!n.isTextual()) {
-        throw new IllegalArgumentException(
+        throw new ManifestFormatException(
             at + ".new_or_changed_chunks: expected chunk names, found " + shown(n));
       }
       changed.add(n.textValue());
@@ -284,7 +233,7 @@ public record Manifest(
   private static SplitCounts counts(JsonNode l, String at, String name) {
     JsonNode o = l.path(name);
     if (!o.isObject()) {
-      throw new IllegalArgumentException(
+      throw new ManifestFormatException(
           at
               + "."
               + name
@@ -292,15 +241,25 @@ public record Manifest(
               + shown(o));
     }
     long[] c = new long[3];
-    for (int i = 0; i < 3; i++) {
-      JsonNode v = o.path(SPLITS.get(i));
+    for (Split s : Split.values()) {
+      JsonNode v = o.path(s.jsonName());
       if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
-        throw new IllegalArgumentException(
-            at + "." + name + "." + SPLITS.get(i) + ": expected a count >= 0, found " + shown(v));
+        throw new ManifestFormatException(
+            at + "." + name + "." + s.jsonName() + ": expected a count >= 0, found " + shown(v));
       }
-      c[i] = v.longValue();
+      c[s.ordinal()] = v.longValue();
     }
     return SplitCounts.of(c);
+  }
+
+  /** A chunk's split: one of the three names, never guessed. */
+  private static Split split(JsonNode n, String at) {
+    for (Split s : Split.values()) {
+      if (s.jsonName().equals(n.asText())) {
+        return s;
+      }
+    }
+    throw new ManifestFormatException(at + ": expected train, val or test, found " + shown(n));
   }
 
   private static String shown(JsonNode n) {

@@ -1,5 +1,6 @@
 package dev.splitflow.output;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.splitflow.pt.PtException;
 import dev.splitflow.pt.PtFile;
@@ -32,6 +33,7 @@ public final class OutputVerifier {
   private OutputVerifier() {}
 
   /** One failed check: which, and why, in words a person can act on. */
+  @JsonPropertyOrder({"check", "reason"})
   public record Failure(String check, String reason) {
     @Override
     public String toString() {
@@ -57,7 +59,7 @@ public final class OutputVerifier {
                     sb.append(
                         String.format(
                             "  %-5s %8d records %6d chunks %,15d bytes%n",
-                            s, t.records(), t.chunks(), t.bytes())));
+                            s.jsonName(), t.records(), t.chunks(), t.bytes())));
       }
       if (chunksOpened > 0) {
         sb.append("  opened ").append(chunksOpened).append(" chunks to count their records\n");
@@ -98,7 +100,7 @@ public final class OutputVerifier {
           Manifest.parse(
               new String(store.read(ChunkNames.MANIFEST), StandardCharsets.UTF_8),
               store.location() + "/" + ChunkNames.MANIFEST);
-    } catch (IllegalArgumentException e) {
+    } catch (ManifestFormatException e) {
       failures.add(new Failure("manifest", e.getMessage()));
       return new Report(store.location(), failures, null, 0);
     }
@@ -186,15 +188,15 @@ public final class OutputVerifier {
       if (!seen.add(c.name())) {
         failures.add(new Failure("chunk name", c.name() + " is listed twice in the manifest"));
       }
-      if (!parsed.get().split().equals(c.split())) {
+      if (parsed.get().split() != c.split()) {
         failures.add(
             new Failure(
                 "chunk split",
                 c.name()
                     + ": the manifest's split field says \""
-                    + c.split()
+                    + c.split().jsonName()
                     + "\", the name says "
-                    + parsed.get().split()));
+                    + parsed.get().split().jsonName()));
       }
       if (parsed.get().number() != c.number()) {
         failures.add(
@@ -217,13 +219,13 @@ public final class OutputVerifier {
       long bytes = 0;
       int chunks = 0;
       for (ChunkInfo c : manifest.chunks()) {
-        if (c.split().equals(s.jsonName())) {
+        if (c.split() == s) {
           records += c.records();
           bytes += c.bytes();
           chunks++;
         }
       }
-      Manifest.SplitTotals t = manifest.splits().get(s.jsonName());
+      Manifest.SplitTotals t = manifest.splits().get(s);
       if (t.records() != records || t.chunks() != chunks || t.bytes() != bytes) {
         failures.add(
             new Failure(
@@ -287,7 +289,7 @@ public final class OutputVerifier {
     int size = indices.chunkSize();
     for (Split s : Split.values()) {
       long n = indices.totals().get(s);
-      Manifest.SplitTotals t = manifest.splits().get(s.jsonName());
+      Manifest.SplitTotals t = manifest.splits().get(s);
       long chunks = (n + size - 1) / size;
       if (t == null || t.records() != n || t.chunks() != chunks) {
         failures.add(
@@ -305,7 +307,7 @@ public final class OutputVerifier {
       }
     }
     for (ChunkInfo c : manifest.chunks()) {
-      Split s = Split.fromJsonName(c.split());
+      Split s = c.split();
       long n = indices.totals().get(s);
       long expected = Math.min(size, n - (long) c.number() * size);
       if (c.records() != expected) {

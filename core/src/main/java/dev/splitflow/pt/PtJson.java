@@ -1,5 +1,6 @@
 package dev.splitflow.pt;
 
+import dev.splitflow.json.JsonStrings;
 import dev.splitflow.pt.PtValue.BoolValue;
 import dev.splitflow.pt.PtValue.BytesValue;
 import dev.splitflow.pt.PtValue.ComplexValue;
@@ -366,24 +367,6 @@ public final class PtJson {
   }
 
   private void string(String s) throws IOException {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20 || c > 0x7e) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
+    out.append(JsonStrings.quote(s, JsonStrings.Escape.PRINTABLE_ASCII));
   }
 }

@@ -1,10 +1,8 @@
 package dev.splitflow.split;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.json.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,11 +16,6 @@ import java.util.Map;
  * their own.
  */
 final class IndicesJson {
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
   private IndicesJson() {}
 
   // ---------------------------------------------------------------- writing
@@ -165,7 +158,7 @@ final class IndicesJson {
   static IndicesFile parse(String json, String where) {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = Json.readTree(json);
     } catch (JsonProcessingException e) {
       throw new SplitException(
           where + ": not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
@@ -249,9 +242,9 @@ final class IndicesJson {
     try {
       SplitRatios ratios =
           new SplitRatios(
-              r.number(ratiosNode, "metadata.ratios", "train"),
-              r.number(ratiosNode, "metadata.ratios", "val"),
-              r.number(ratiosNode, "metadata.ratios", "test"));
+              r.number(ratiosNode, "metadata.ratios", Split.TRAIN.jsonName()),
+              r.number(ratiosNode, "metadata.ratios", Split.VAL.jsonName()),
+              r.number(ratiosNode, "metadata.ratios", Split.TEST.jsonName()));
       List<String> strataFields = new ArrayList<>();
       JsonNode sf = r.field(meta, "metadata", "strata_fields");
       r.array(sf, "metadata.strata_fields");
@@ -361,9 +354,9 @@ final class IndicesJson {
     r.object(t, at + ".target");
     SplitShares target =
         new SplitShares(
-            r.number(t, at + ".target", "train"),
-            r.number(t, at + ".target", "val"),
-            r.number(t, at + ".target", "test"));
+            r.number(t, at + ".target", Split.TRAIN.jsonName()),
+            r.number(t, at + ".target", Split.VAL.jsonName()),
+            r.number(t, at + ".target", Split.TEST.jsonName()));
     SplitCounts achieved = r.counts(r.field(e, at, "achieved"), at + ".achieved");
     if (achieved.sum() != count) {
       throw new SplitException(

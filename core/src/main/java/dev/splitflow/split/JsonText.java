@@ -1,52 +1,18 @@
 package dev.splitflow.split;
 
+import dev.splitflow.json.JsonStrings;
+
 /** The few pieces of JSON text the indices file writer needs, written the same on every JDK. */
 final class JsonText {
   private JsonText() {}
 
-  /**
-   * A JSON string literal. Only {@code "}, {@code \} and control characters are escaped (other text
-   * stays UTF-8); a lone surrogate is written as {@code \\uXXXX} so it survives a round trip
-   * instead of becoming {@code ?}.
-   */
+  /** A JSON string literal by the indices file's rule ({@link JsonStrings.Escape#UNICODE}). */
   static void string(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20) {
-            hex(sb, c);
-          } else if (Character.isHighSurrogate(c)
-              && i + 1 < s.length()
-              && Character.isLowSurrogate(s.charAt(i + 1))) {
-            sb.append(c).append(s.charAt(++i));
-          } else if (Character.isSurrogate(c)) {
-            hex(sb, c);
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
-  }
-
-  private static void hex(StringBuilder sb, char c) {
-    sb.append(String.format("\\u%04x", (int) c));
+    JsonStrings.quote(sb, s, JsonStrings.Escape.UNICODE);
   }
 
   static String string(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2);
-    string(sb, s);
-    return sb.toString();
+    return JsonStrings.quote(s, JsonStrings.Escape.UNICODE);
   }
 
   /** A finite double as Python's json module writes it (its repr). */

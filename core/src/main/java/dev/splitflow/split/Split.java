@@ -1,5 +1,8 @@
 package dev.splitflow.split;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * The three splits, in the fixed order every tie-break uses (train before val before test). {@link
  * #ordinal()} is that order.
@@ -15,12 +18,14 @@ public enum Split {
     this.jsonName = jsonName;
   }
 
-  /** The name used in the indices file, in chunk file names and in messages. */
+  /** The name used in the indices file, in chunk file names and in messages; its JSON form. */
+  @JsonValue
   public String jsonName() {
     return jsonName;
   }
 
   /** The split with this {@link #jsonName()}. */
+  @JsonCreator
   public static Split fromJsonName(String name) {
     for (Split s : values()) {
       if (s.jsonName.equals(name)) {

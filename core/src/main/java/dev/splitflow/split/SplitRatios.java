@@ -23,9 +23,9 @@ public record SplitRatios(double train, double val, double test) {
       Pattern.compile("[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?");
 
   public SplitRatios {
-    train = check("train", train);
-    val = check("val", val);
-    test = check("test", test);
+    train = check(Split.TRAIN.jsonName(), train);
+    val = check(Split.VAL.jsonName(), val);
+    test = check(Split.TEST.jsonName(), test);
     double sum = train + val + test;
     if (Math.abs(sum - 1.0) > SUM_TOLERANCE) {
       String hint =

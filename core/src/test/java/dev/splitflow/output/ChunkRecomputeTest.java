@@ -47,7 +47,7 @@ class ChunkRecomputeTest {
     for (Split s : Split.values()) {
       int chunks = (indices.indices(s).length + 3) / 4;
       for (int c = 0; c < chunks; c++) {
-        names.add(ChunkNames.chunk(s.jsonName(), c));
+        names.add(ChunkNames.chunk(s, c));
       }
     }
     assertTrue(names.size() > 2 * ChunkRecompute.WAVE, "several waves: " + names.size());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitCounts;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +23,10 @@ class ManifestLineageTest {
   static ObjectNode manifestJson() throws Exception {
     List<ChunkInfo> chunks =
         List.of(
-            new ChunkInfo("train_chunk_00000.pt", "train", 0, 3, 300, "AAAAAA==", "00"),
-            new ChunkInfo("train_chunk_00001.pt", "train", 1, 2, 200, "AAAAAA==", "01"),
-            new ChunkInfo("val_chunk_00000.pt", "val", 0, 2, 200, "AAAAAA==", "02"),
-            new ChunkInfo("test_chunk_00000.pt", "test", 0, 2, 200, "AAAAAA==", "03"));
+            new ChunkInfo("train_chunk_00000.pt", Split.TRAIN, 0, 3, 300, "AAAAAA==", "00"),
+            new ChunkInfo("train_chunk_00001.pt", Split.TRAIN, 1, 2, 200, "AAAAAA==", "01"),
+            new ChunkInfo("val_chunk_00000.pt", Split.VAL, 0, 2, 200, "AAAAAA==", "02"),
+            new ChunkInfo("test_chunk_00000.pt", Split.TEST, 0, 2, 200, "AAAAAA==", "03"));
     String json =
         Manifest.of(JSON.createObjectNode(), "stratification_indices.json", "ab", 10, null, chunks)
             .toJson();

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.splitflow.functions.summary.Summary;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.split.Split;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,16 +132,15 @@ class TerraformResourcesTest {
         Summary.Timings.of(
             Instant.parse("2026-01-01T00:00:00Z"), null, Instant.parse("2026-01-01T00:05:00Z"));
     Summary failed =
-        Summary.failed(
-            "run-1",
-            "gs://b/datasets/x/",
-            "gs://b/datasets/x/split/",
-            "launch",
-            "HTTP 403",
-            null,
-            "splitflow-x",
-            null,
-            timings);
+        Summary.failedBuilder()
+            .runId("run-1")
+            .dataset("gs://b/datasets/x/")
+            .output("gs://b/datasets/x/split/")
+            .stage("launch")
+            .reason("HTTP 403")
+            .job(null, "splitflow-x", null)
+            .timings(timings)
+            .build();
     assertEquals(List.of(), AvroJson.problems(JSON.readTree(failed.toJson()), avsc));
     Summary full =
         new Summary(
@@ -153,8 +153,9 @@ class TerraformResourcesTest {
             "2026-01-01_00_00_00-123",
             "splitflow-x",
             "https://console.cloud.google.com/dataflow/jobs/r/j",
-            List.of(new Summary.SplitCount("train", 70, 2, 1000)),
-            List.of(new Summary.StratumCount("view_position=PA", "train", 0.7, 7)),
+            List.of(new Summary.SplitCount(Split.TRAIN, 70, 2, 1000)),
+            List.of(new Summary.StratumCount("view_position=PA", Split.TRAIN, 0.7, 7)),
+            Summary.Lineage.NONE,
             List.of(new OutputVerifier.Failure("chunk-crc32c", "train_0001.pt differs")),
             timings);
     JsonNode body = JSON.readTree(full.toJson());
@@ -173,8 +174,8 @@ class TerraformResourcesTest {
             "2026-01-01_00_00_00-124",
             "splitflow-x",
             "https://console.cloud.google.com/dataflow/jobs/r/k",
-            List.of(new Summary.SplitCount("train", 70, 2, 1000)),
-            List.of(new Summary.StratumCount("view_position=PA", "train", 0.7, 7)),
+            List.of(new Summary.SplitCount(Split.TRAIN, 70, 2, 1000)),
+            List.of(new Summary.StratumCount("view_position=PA", Split.TRAIN, 0.7, 7)),
             new Summary.Lineage(true, "sha256:" + "0f".repeat(32), kept, added, removed, 3, 1),
             List.of(),
             timings);

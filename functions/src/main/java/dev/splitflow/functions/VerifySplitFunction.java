@@ -26,6 +26,7 @@ import dev.splitflow.functions.summary.SummaryPublisher;
 import dev.splitflow.functions.verify.DeepCheck;
 import dev.splitflow.functions.verify.Outcome;
 import dev.splitflow.output.Manifest;
+import dev.splitflow.output.ManifestFormatException;
 import dev.splitflow.output.OutputVerifier;
 import dev.splitflow.pt.PtException;
 import dev.splitflow.split.SplitException;
@@ -135,7 +136,7 @@ public final class VerifySplitFunction implements CloudEventsFunction {
           Gcs.call(
               () -> storage.readAllBytes(BlobId.of(o.bucket(), o.name(), o.generation())), o.uri());
       manifest = Manifest.parse(new String(bytes, StandardCharsets.UTF_8), o.uri());
-    } catch (IllegalArgumentException e) {
+    } catch (ManifestFormatException e) {
       String runId = RunIds.runId(o.bucket(), o.name(), o.generation());
       finish(runId, folder.get(), output, new Outcome.Unreadable(e.getMessage()));
       return;

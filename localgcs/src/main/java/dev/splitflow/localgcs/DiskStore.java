@@ -1,6 +1,5 @@
 package dev.splitflow.localgcs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -30,7 +29,6 @@ import java.util.stream.Stream;
  * open the file under the lock, so a reader always gets the bytes of the generation it was told.
  */
 public final class DiskStore {
-  static final ObjectMapper JSON = new ObjectMapper();
 
   /** What changed, for notifications. */
   public record Change(String eventType, ObjectMeta object, Long otherGeneration) {}
@@ -122,7 +120,8 @@ public final class DiskStore {
 
   private ObjectMeta readMeta(String bucket, String name) throws IOException {
     try {
-      return ObjectMeta.fromStored(JSON.readTree(Files.readAllBytes(metaPath(bucket, name))));
+      return ObjectMeta.fromStored(
+          LocalJson.MAPPER.readTree(Files.readAllBytes(metaPath(bucket, name))));
     } catch (NoSuchFileException e) {
       return null;
     }
@@ -274,7 +273,8 @@ public final class DiskStore {
     Path p = metaPath(m.bucket(), m.name());
     Files.createDirectories(p.getParent());
     Path t = Files.createTempFile(tmp, "meta-", ".json");
-    Files.write(t, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m.toStored()));
+    Files.write(
+        t, LocalJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(m.toStored()));
     Files.move(t, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 

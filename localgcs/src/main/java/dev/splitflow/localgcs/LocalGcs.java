@@ -264,7 +264,7 @@ public final class LocalGcs implements AutoCloseable {
               .toResource());
     }
     if (id == null) {
-      ObjectNode o = DiskStore.JSON.createObjectNode();
+      ObjectNode o = LocalJson.MAPPER.createObjectNode();
       o.put("kind", "storage#notifications");
       ArrayNode items = o.putArray("items");
       notifications.list(bucket).forEach(c -> items.add(c.toResource()));
@@ -292,7 +292,7 @@ public final class LocalGcs implements AutoCloseable {
           return Resp.empty(204);
         }
         JsonNode rules = ObjectsApi.readJsonBody(r);
-        for (JsonNode n : rules.isArray() ? rules : DiskStore.JSON.createArrayNode().add(rules)) {
+        for (JsonNode n : rules.isArray() ? rules : LocalJson.MAPPER.createArrayNode().add(rules)) {
           faults.add(Faults.Rule.fromJson(n));
         }
         return Resp.empty(204);

@@ -57,7 +57,7 @@ public final class Notifications implements AutoCloseable {
     }
 
     ObjectNode toResource() {
-      ObjectNode o = DiskStore.JSON.createObjectNode();
+      ObjectNode o = LocalJson.MAPPER.createObjectNode();
       o.put("kind", "storage#notification");
       o.put("id", id);
       o.put("topic", "//pubsub.googleapis.com/" + topic);
@@ -100,7 +100,7 @@ public final class Notifications implements AutoCloseable {
     this.file = file;
     this.pubsubHost = pubsubHost;
     if (Files.exists(file)) {
-      for (JsonNode n : DiskStore.JSON.readTree(file.toFile())) {
+      for (JsonNode n : LocalJson.MAPPER.readTree(file.toFile())) {
         configs.add(fromJson(n, n.path("bucket").asText(), n.path("id").asText()));
         nextId = Math.max(nextId, n.path("id").asInt(0) + 1);
       }
@@ -178,14 +178,14 @@ public final class Notifications implements AutoCloseable {
   }
 
   private void save() throws IOException {
-    ArrayNode a = DiskStore.JSON.createArrayNode();
+    ArrayNode a = LocalJson.MAPPER.createArrayNode();
     for (Config c : configs) {
       ObjectNode o = c.toResource();
       o.put("bucket", c.bucket());
       a.add(o);
     }
     Files.createDirectories(file.getParent());
-    Files.write(file, DiskStore.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(a));
+    Files.write(file, LocalJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(a));
   }
 
   /** Queues one message per config that wants this change. */
@@ -211,7 +211,7 @@ public final class Notifications implements AutoCloseable {
 
   private static ObjectNode message(Config cfg, DiskStore.Change c, Instant when) {
     ObjectMeta o = c.object();
-    ObjectNode msg = DiskStore.JSON.createObjectNode();
+    ObjectNode msg = LocalJson.MAPPER.createObjectNode();
     ObjectNode attrs = msg.putObject("attributes");
     cfg.customAttributes().forEach(attrs::put);
     attrs.put(
@@ -240,7 +240,7 @@ public final class Notifications implements AutoCloseable {
   }
 
   private void publish(String topic, ObjectNode msg) {
-    ObjectNode body = DiskStore.JSON.createObjectNode();
+    ObjectNode body = LocalJson.MAPPER.createObjectNode();
     body.putArray("messages").add(msg);
     URI uri = URI.create("http://" + pubsubHost + "/v1/" + topic + ":publish");
     for (int attempt = 1; ; attempt++) {

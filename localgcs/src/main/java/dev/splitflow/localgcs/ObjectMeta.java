@@ -1,7 +1,6 @@
 package dev.splitflow.localgcs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +32,6 @@ public record ObjectMeta(
     Map<String, String> metadata,
     Integer componentCount) {
 
-  static final ObjectMapper JSON = new ObjectMapper();
-
   public ObjectMeta {
     metadata = metadata == null ? Map.of() : Map.copyOf(new TreeMap<>(metadata));
   }
@@ -62,7 +59,7 @@ public record ObjectMeta(
 
   /** The object resource; {@code baseUrl} (scheme and host) fills selfLink and mediaLink. */
   ObjectNode toResource(String baseUrl) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = LocalJson.MAPPER.createObjectNode();
     String encoded = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
     o.put("kind", "storage#object");
     o.put("id", bucket + "/" + name + "/" + generation);

@@ -73,7 +73,7 @@ final class ObjectsApi {
 
   Resp listBuckets(Req r) throws IOException, GcsError {
     fault(r, "bucket", null);
-    ObjectNode o = DiskStore.JSON.createObjectNode();
+    ObjectNode o = LocalJson.MAPPER.createObjectNode();
     o.put("kind", "storage#buckets");
     ArrayNode items = o.putArray("items");
     for (String b : store.buckets()) {
@@ -84,7 +84,7 @@ final class ObjectsApi {
 
   Resp insertBucket(Req r) throws IOException, GcsError {
     fault(r, "bucket", null);
-    JsonNode body = DiskStore.JSON.readTree(r.bodyBytes(1 << 20));
+    JsonNode body = LocalJson.MAPPER.readTree(r.bodyBytes(1 << 20));
     String name = body.path("name").asText(null);
     Names.checkBucket(name);
     if (store.bucketExists(name)) {
@@ -98,7 +98,7 @@ final class ObjectsApi {
   }
 
   private static ObjectNode bucketResource(Req r, String bucket) {
-    ObjectNode o = DiskStore.JSON.createObjectNode();
+    ObjectNode o = LocalJson.MAPPER.createObjectNode();
     o.put("kind", "storage#bucket");
     o.put("id", bucket);
     o.put("name", bucket);
@@ -195,7 +195,7 @@ final class ObjectsApi {
   Resp patchObject(Req r, String bucket, String name) throws IOException, GcsError {
     fault(r, "patch", name);
     stats.count("patch", 0, 0);
-    JsonNode body = DiskStore.JSON.readTree(r.bodyBytes(1 << 20));
+    JsonNode body = LocalJson.MAPPER.readTree(r.bodyBytes(1 << 20));
     Map<String, String> md = null;
     if (body.has("metadata")) {
       ObjectMeta cur = store.get(bucket, name);
@@ -232,7 +232,7 @@ final class ObjectsApi {
             ? null
             : new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
     boolean versions = "true".equals(r.param("versions"));
-    ObjectNode out = DiskStore.JSON.createObjectNode();
+    ObjectNode out = LocalJson.MAPPER.createObjectNode();
     out.put("kind", "storage#objects");
     ArrayNode items = out.putArray("items");
     TreeSet<String> prefixes = new TreeSet<>();
@@ -326,7 +326,7 @@ final class ObjectsApi {
     if (!rewrite) {
       return Resp.json(200, m.toResource(r.baseUrl));
     }
-    ObjectNode out = DiskStore.JSON.createObjectNode();
+    ObjectNode out = LocalJson.MAPPER.createObjectNode();
     out.put("kind", "storage#rewriteResponse");
     out.put("totalBytesRewritten", Long.toString(m.size()));
     out.put("objectSize", Long.toString(m.size()));
@@ -403,10 +403,10 @@ final class ObjectsApi {
   static JsonNode readJsonBody(Req r) throws IOException, GcsError {
     byte[] b = r.bodyBytes(1 << 20);
     if (b.length == 0) {
-      return DiskStore.JSON.createObjectNode();
+      return LocalJson.MAPPER.createObjectNode();
     }
     try {
-      return DiskStore.JSON.readTree(b);
+      return LocalJson.MAPPER.readTree(b);
     } catch (JsonProcessingException e) {
       throw GcsError.invalid("request body is not JSON: " + e.getOriginalMessage());
     }

@@ -29,7 +29,7 @@ final class Resp {
 
   static Resp json(int status, JsonNode node) {
     try {
-      Resp r = new Resp(status, DiskStore.JSON.writeValueAsBytes(node), null, 0, 0);
+      Resp r = new Resp(status, LocalJson.MAPPER.writeValueAsBytes(node), null, 0, 0);
       r.headers.put("Content-Type", "application/json; charset=UTF-8");
       return r;
     } catch (IOException e) {
@@ -64,7 +64,7 @@ final class Resp {
     if (e.status() == 304) {
       return empty(304);
     }
-    ObjectNode root = DiskStore.JSON.createObjectNode();
+    ObjectNode root = LocalJson.MAPPER.createObjectNode();
     ObjectNode err = root.putObject("error");
     err.put("code", e.status());
     err.put("message", e.getMessage());

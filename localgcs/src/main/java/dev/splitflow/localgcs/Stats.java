@@ -33,7 +33,7 @@ public final class Stats {
   }
 
   synchronized ObjectNode toJson() {
-    ObjectNode o = DiskStore.JSON.createObjectNode();
+    ObjectNode o = LocalJson.MAPPER.createObjectNode();
     byOp.forEach(
         (op, c) -> {
           ObjectNode n = o.putObject(op);

@@ -48,7 +48,7 @@ final class Uploads {
     api.fault(r, "insert", name);
     Names.checkObject(name);
     store.requireBucket(bucket);
-    ObjectNode meta = DiskStore.JSON.createObjectNode();
+    ObjectNode meta = LocalJson.MAPPER.createObjectNode();
     meta.put("name", name);
     if (r.header("Content-Type") != null) {
       meta.put("contentType", r.header("Content-Type"));
@@ -65,7 +65,7 @@ final class Uploads {
     if (mp.nextPart() == null) {
       throw GcsError.invalid("multipart upload has no metadata part");
     }
-    JsonNode meta = DiskStore.JSON.readTree(mp.body().readAllBytes());
+    JsonNode meta = LocalJson.MAPPER.readTree(mp.body().readAllBytes());
     if (!(meta instanceof ObjectNode m)) {
       throw GcsError.invalid("the metadata part of a multipart upload must be a JSON object");
     }
@@ -146,7 +146,7 @@ final class Uploads {
 
   private Resp startResumable(Req r, String bucket) throws IOException, GcsError {
     JsonNode body = ObjectsApi.readJsonBody(r);
-    ObjectNode meta = body instanceof ObjectNode o ? o : DiskStore.JSON.createObjectNode();
+    ObjectNode meta = body instanceof ObjectNode o ? o : LocalJson.MAPPER.createObjectNode();
     if (!meta.hasNonNull("name") && r.param("name") != null) {
       meta.put("name", r.param("name"));
     }
@@ -158,14 +158,14 @@ final class Uploads {
     }
     // Conditions are checked when the upload completes, against the object as it is then.
     Preconditions.from(r.query);
-    ObjectNode session = DiskStore.JSON.createObjectNode();
+    ObjectNode session = LocalJson.MAPPER.createObjectNode();
     session.put("bucket", bucket);
     session.set("metadata", meta);
     ObjectNode q = session.putObject("query");
     r.query.forEach(q::put);
     String id = DiskStore.tempName();
     Path dir = store.uploadsDir();
-    Files.write(dir.resolve(id + ".json"), DiskStore.JSON.writeValueAsBytes(session));
+    Files.write(dir.resolve(id + ".json"), LocalJson.MAPPER.writeValueAsBytes(session));
     Files.createFile(dir.resolve(id + ".data"));
     String path = r.rawPath.startsWith("/resumable/") ? "/resumable" : "";
     String location =
@@ -191,7 +191,7 @@ final class Uploads {
         throw new GcsError(
             404, "notFound", "No such upload session (finished or cancelled): " + id);
       }
-      JsonNode session = DiskStore.JSON.readTree(sessionFile.toFile());
+      JsonNode session = LocalJson.MAPPER.readTree(sessionFile.toFile());
       JsonNode meta = session.get("metadata");
       String name = meta.path("name").asText();
       if (r.method.equals("DELETE")) {

@@ -254,7 +254,10 @@ public final class SplitflowCli {
     for (var e : m.splits().entrySet()) {
       stdout.printf(
           "  %-5s %8d records %6d chunks %,15d bytes%n",
-          e.getKey(), e.getValue().records(), e.getValue().chunks(), e.getValue().bytes());
+          e.getKey().jsonName(),
+          e.getValue().records(),
+          e.getValue().chunks(),
+          e.getValue().bytes());
     }
     stdout.printf(
         "done in %.1f s; manifest: %s%n", (System.nanoTime() - start) / 1e9, run.manifest());

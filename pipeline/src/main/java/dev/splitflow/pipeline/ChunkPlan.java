@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class ChunkPlan implements Serializable {
   private static final long serialVersionUID = 1L;
-  static final List<String> SPLITS = List.of("train", "val", "test");
+  private static final Split[] SPLITS = Split.values();
 
   private final byte[] split;
   private final int[] chunk;
@@ -59,7 +59,7 @@ final class ChunkPlan implements Serializable {
    * One slot: split, chunk number, position in the chunk, the chunk's file name, and the shuffle
    * key of its chunk group ({@code train/3} for train chunks 24 to 31).
    */
-  record Slot(String split, int chunk, int position, String chunkName, String group) {}
+  record Slot(Split split, int chunk, int position, String chunkName, String group) {}
 
   /** From the three lists of global indices, each in chunk order. */
   ChunkPlan(List<long[]> lists, int chunkSize) {
@@ -87,7 +87,11 @@ final class ChunkPlan implements Serializable {
         int g = (int) l[j];
         if (l[j] < 0 || l[j] >= n || split[g] != -1) {
           throw new IllegalArgumentException(
-              "indices list " + SPLITS.get(s) + " holds index " + l[j] + " twice or out of range");
+              "indices list "
+                  + SPLITS[s].jsonName()
+                  + " holds index "
+                  + l[j]
+                  + " twice or out of range");
         }
         split[g] = (byte) s;
         chunk[g] = j / chunkSize;
@@ -97,9 +101,11 @@ final class ChunkPlan implements Serializable {
       nameOf[s] = new String[chunks];
       groupOf[s] = new String[chunks];
       for (int c = 0; c < chunks; c++) {
-        nameOf[s][c] = ChunkNames.chunk(SPLITS.get(s), c);
+        nameOf[s][c] = ChunkNames.chunk(SPLITS[s], c);
         groupOf[s][c] =
-            c % chunksPerGroup == 0 ? SPLITS.get(s) + "/" + c / chunksPerGroup : groupOf[s][c - 1];
+            c % chunksPerGroup == 0
+                ? SPLITS[s].jsonName() + "/" + c / chunksPerGroup
+                : groupOf[s][c - 1];
         names.add(nameOf[s][c]);
       }
     }
@@ -132,13 +138,12 @@ final class ChunkPlan implements Serializable {
     }
     int g = (int) globalIndex;
     int s = split[g];
-    return new Slot(
-        SPLITS.get(s), chunk[g], position[g], nameOf[s][chunk[g]], groupOf[s][chunk[g]]);
+    return new Slot(SPLITS[s], chunk[g], position[g], nameOf[s][chunk[g]], groupOf[s][chunk[g]]);
   }
 
   /** How many records the chunk of this slot holds: the chunk size, less for a split's last. */
   int recordsIn(Slot slot) {
-    int s = SPLITS.indexOf(slot.split());
+    int s = slot.split().ordinal();
     return Math.min(chunkSize, splitSizes[s] - slot.chunk() * chunkSize);
   }
 

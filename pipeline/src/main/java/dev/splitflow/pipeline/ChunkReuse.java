@@ -3,6 +3,7 @@ package dev.splitflow.pipeline;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.Manifest;
+import dev.splitflow.output.ManifestFormatException;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.Lineage;
 import dev.splitflow.split.Split;
@@ -51,7 +52,7 @@ final class ChunkReuse {
     Manifest manifest;
     try {
       manifest = Manifest.parse(text.get(), ChunkNames.MANIFEST);
-    } catch (IllegalArgumentException e) {
+    } catch (ManifestFormatException e) {
       return keep; // not a manifest this run can trust: write every chunk
     }
     String current = sha256(BeamFiles.readAll(BeamFiles.resolveFile(indicesPath)));
@@ -62,12 +63,7 @@ final class ChunkReuse {
     }
     List<ChunkInfo> candidates = new ArrayList<>();
     for (ChunkInfo c : manifest.chunks()) {
-      Split s;
-      try {
-        s = Split.fromJsonName(c.split());
-      } catch (RuntimeException e) {
-        continue;
-      }
+      Split s = c.split();
       if (c.name().equals(ChunkNames.chunk(c.split(), c.number()))
           && c.number() < indices.plan().chunkCount(s)
           && (sameIndices || !lineage.rewritten(s).contains(c.number()))) {

@@ -1,6 +1,7 @@
 package dev.splitflow.pipeline;
 
 import dev.splitflow.output.ChunkInfo;
+import dev.splitflow.split.Split;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -116,7 +117,7 @@ final class ElementCoders {
     @Override
     public void encode(ChunkInfo c, OutputStream out) throws IOException {
       STRING.encode(c.name(), out);
-      STRING.encode(c.split(), out);
+      STRING.encode(c.split().jsonName(), out);
       INT.encode(c.number(), out);
       INT.encode(c.records(), out);
       LONG.encode(c.bytes(), out);
@@ -128,7 +129,7 @@ final class ElementCoders {
     public ChunkInfo decode(InputStream in) throws IOException {
       return new ChunkInfo(
           STRING.decode(in),
-          STRING.decode(in),
+          Split.fromJsonName(STRING.decode(in)),
           INT.decode(in),
           INT.decode(in),
           LONG.decode(in),

@@ -6,6 +6,7 @@ import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
+import dev.splitflow.split.Split;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileSystemException;
@@ -223,9 +224,9 @@ final class WriteChunks
       }
       LOG.fine(() -> "wrote " + name);
 
-      String split = parsed.split();
-      Metrics.counter(SplitPipeline.METRICS, "records_" + split).inc(entries.length);
-      Metrics.counter(SplitPipeline.METRICS, "bytes_" + split).inc(sums.bytes());
+      Split split = parsed.split();
+      Metrics.counter(SplitPipeline.METRICS, "records_" + split.jsonName()).inc(entries.length);
+      Metrics.counter(SplitPipeline.METRICS, "bytes_" + split.jsonName()).inc(sums.bytes());
       Metrics.counter(SplitPipeline.METRICS, "tensor_bytes").inc(storageBytes);
       Metrics.counter(SplitPipeline.METRICS, SplitPipeline.CHUNKS_WRITTEN).inc();
       return new ChunkInfo(

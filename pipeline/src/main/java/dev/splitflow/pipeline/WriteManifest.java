@@ -2,14 +2,17 @@ package dev.splitflow.pipeline;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.Manifest;
+import dev.splitflow.split.Split;
+import dev.splitflow.split.SplitCounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -82,14 +85,19 @@ final class WriteManifest
    * them (a million numbers for a million records).
    */
   static JsonNode metadataOf(byte[] indices) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
-    try (JsonParser p = mapper.getFactory().createParser(indices)) {
+    ObjectMapper mapper = Json.MAPPER;
+    try (JsonParser p = mapper.createParser(indices)) {
       if (p.nextToken() == JsonToken.START_OBJECT) {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String field = p.currentName();
           p.nextToken();
           if (field.equals("metadata")) {
-            return mapper.readTree(p);
+            // One member of the indices object, read mid-stream: the rest of the object follows
+            // it, so trailing tokens are expected here (the indices were read strictly before).
+            return mapper
+                .reader()
+                .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .readTree(p);
           }
           p.skipChildren();
         }
@@ -99,29 +107,32 @@ final class WriteManifest
   }
 
   /**
-   * The manifest with {@code lineage}: the previous version's indices digest, the extension's
+   * The manifest's {@code lineage}: the previous version's indices digest, the extension's
    * kept/added/removed record counts, and which chunks are new or changed since the previous
    * version (from the indices' lineage, so a re-run writes the same manifest).
    */
-  static String withLineage(String json, JsonNode lineage, Set<String> planned) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
-    ObjectNode root = (ObjectNode) mapper.readTree(json);
-    ObjectNode l = root.putObject("lineage");
-    l.set("previous_indices", lineage.path("previous_digest"));
-    for (String f : List.of("kept", "added", "removed")) {
-      l.set(f + "_records", lineage.path(f));
-    }
+  static Manifest.Lineage lineageOf(JsonNode lineage, Set<String> planned) {
     Set<String> changed = new TreeSet<>();
-    for (String split : List.of("train", "val", "test")) {
-      for (JsonNode n : lineage.path("rewritten_chunks").path(split)) {
+    for (Split split : Split.values()) {
+      for (JsonNode n : lineage.path("rewritten_chunks").path(split.jsonName())) {
         changed.add(ChunkNames.chunk(split, n.asInt()));
       }
     }
     changed.retainAll(planned);
-    l.put("unchanged_chunks", planned.size() - changed.size());
-    ArrayNode list = l.putArray("new_or_changed_chunks");
-    changed.forEach(list::add);
-    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    return new Manifest.Lineage(
+        lineage.path("previous_digest").asText(),
+        counts(lineage.path("kept")),
+        counts(lineage.path("added")),
+        counts(lineage.path("removed")),
+        planned.size() - changed.size(),
+        List.copyOf(changed));
+  }
+
+  private static SplitCounts counts(JsonNode n) {
+    return new SplitCounts(
+        n.path(Split.TRAIN.jsonName()).asLong(),
+        n.path(Split.VAL.jsonName()).asLong(),
+        n.path(Split.TEST.jsonName()).asLong());
   }
 
   private static final class FinishFn extends DoFn<KV<String, Iterable<List<ChunkInfo>>>, String> {
@@ -190,7 +201,7 @@ final class WriteManifest
       ResourceId indicesFile = BeamFiles.resolveFile(indices);
       byte[] indexBytes = BeamFiles.readAll(indicesFile);
       JsonNode metadata = metadataOf(indexBytes);
-      ObjectNode config = new ObjectMapper().createObjectNode();
+      ObjectNode config = Json.MAPPER.createObjectNode();
       for (String field :
           List.of("seed", "ratios", "strata_fields", "group_by", "chunk_size", "rank_function")) {
         config.set(field, metadata.path(field));
@@ -204,10 +215,10 @@ final class WriteManifest
               metadata.path("strata"),
               chunks,
               runId);
-      String json = manifest.toJson();
       if (kept != null) {
-        json = withLineage(json, metadata.path("lineage"), planned);
+        manifest = manifest.withLineage(lineageOf(metadata.path("lineage"), planned));
       }
+      String json = manifest.toJson();
       ResourceId target = BeamFiles.resolve(output, ChunkNames.MANIFEST);
       BeamFiles.writeAtomically(target, json.getBytes(StandardCharsets.UTF_8));
       BeamFiles.deleteTempFolder(output);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.splitflow.split.Split;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,10 +22,10 @@ class ChunkPlanTest {
     ChunkPlan plan = new ChunkPlan(List.of(train, new long[] {20, 21, 22}, new long[0]), 2);
 
     assertEquals(
-        new ChunkPlan.Slot("train", 0, 0, "train_chunk_00000.pt", "train/0"), plan.slot(19));
+        new ChunkPlan.Slot(Split.TRAIN, 0, 0, "train_chunk_00000.pt", "train/0"), plan.slot(19));
     assertEquals(
-        new ChunkPlan.Slot("train", 9, 1, "train_chunk_00009.pt", "train/1"), plan.slot(0));
-    assertEquals(new ChunkPlan.Slot("val", 1, 0, "val_chunk_00001.pt", "val/0"), plan.slot(22));
+        new ChunkPlan.Slot(Split.TRAIN, 9, 1, "train_chunk_00009.pt", "train/1"), plan.slot(0));
+    assertEquals(new ChunkPlan.Slot(Split.VAL, 1, 0, "val_chunk_00001.pt", "val/0"), plan.slot(22));
     // Every reference to one chunk carries the same name instance.
     assertSame(plan.slot(19).chunkName(), plan.slot(18).chunkName());
 

@@ -103,7 +103,7 @@ class DatasetVersionsIT {
     int keptChunks = 0;
     for (Split s : Split.values()) {
       for (int j = 0; j < v2.plan().chunkCount(s); j++) {
-        String name = ChunkNames.chunk(s.jsonName(), j);
+        String name = ChunkNames.chunk(s, j);
         if (l.rewritten(s).contains(j)) {
           rewritten.add(name);
         } else {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.splitflow.output.ChunkInfo;
+import dev.splitflow.split.Split;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +27,8 @@ class ElementCodersTest {
           new byte[] {1, -1, 5});
   private static final BatchSpec BATCH = new BatchSpec("/data/batch_10.pt", 1_234L, 256L);
   private static final ChunkInfo CHUNK =
-      new ChunkInfo("val_chunk_00012.pt", "val", 12, 50, 13_107_712L, "AAAAAA==", "ab".repeat(32));
+      new ChunkInfo(
+          "val_chunk_00012.pt", Split.VAL, 12, 50, 13_107_712L, "AAAAAA==", "ab".repeat(32));
 
   @Test
   void recordRefsSurviveEncodingOneAfterAnother() throws IOException {
@@ -62,7 +64,7 @@ class ElementCodersTest {
     assertArrayEquals(
         new BatchSpec[] {BATCH, other},
         twoInOneStream(ElementCoders.BatchSpecCoder.of(), BATCH, other));
-    ChunkInfo other2 = new ChunkInfo("train_chunk_00000.pt", "train", 0, 1, 0, "x", "y");
+    ChunkInfo other2 = new ChunkInfo("train_chunk_00000.pt", Split.TRAIN, 0, 1, 0, "x", "y");
     assertArrayEquals(
         new ChunkInfo[] {CHUNK, other2},
         twoInOneStream(ElementCoders.ChunkInfoCoder.of(), CHUNK, other2));

@@ -7,6 +7,7 @@ import dev.splitflow.demo.SyntheticBatch;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.pt.TorchPython;
+import dev.splitflow.split.Split;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,7 +69,7 @@ class LoadChunksExampleIT {
 
   /** The lines the example prints for a split, from the manifest's counts. */
   static List<String> expectedLines(String split, boolean loaded) {
-    Manifest.SplitTotals t = manifest.splits().get(split);
+    Manifest.SplitTotals t = manifest.splits().get(Split.fromJsonName(split));
     List<String> lines = new ArrayList<>();
     lines.add(split + ": " + t.records() + " records in " + t.chunks() + " chunks, sha256 ok");
     if (loaded) {

@@ -55,7 +55,7 @@ class SharedStoragesIT {
     for (Split s : Split.values()) {
       long[] list = run.indices().indices(s);
       for (int c = 0; c * 50 < list.length; c++, chunks++) {
-        Path chunk = out.resolve(ChunkNames.chunk(s.jsonName(), c));
+        Path chunk = out.resolve(ChunkNames.chunk(s, c));
         assertTrue(tensorBytes(chunk) <= sourceBytes, chunk + ": " + tensorBytes(chunk));
         List<String> take = new ArrayList<>();
         try (PtFile back = PtFile.open(chunk)) {

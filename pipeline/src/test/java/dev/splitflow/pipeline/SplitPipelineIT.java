@@ -99,7 +99,7 @@ class SplitPipelineIT {
     for (Split s : Split.values()) {
       long[] list = indices.indices(s);
       for (int c = 0; c * 50 < list.length; c++) {
-        try (PtFile chunk = PtFile.open(out.resolve(ChunkNames.chunk(s.jsonName(), c)))) {
+        try (PtFile chunk = PtFile.open(out.resolve(ChunkNames.chunk(s, c)))) {
           List<PtValue> records = chunk.records();
           assertEquals(Math.min(50, list.length - c * 50), records.size());
           for (int i = 0; i < records.size(); i++) {
@@ -182,7 +182,7 @@ class SplitPipelineIT {
     split(options(batches, out, 2, "--groupBy=subject_id"));
     Map<Long, String> splitOf = new HashMap<>();
     for (Path chunk : Files.list(out).filter(p -> p.toString().endsWith(".pt")).toList()) {
-      String split = ChunkNames.parse(chunk.getFileName().toString()).get().split();
+      String split = ChunkNames.parse(chunk.getFileName().toString()).get().split().jsonName();
       try (PtFile f = PtFile.open(chunk)) {
         for (PtValue r : f.records()) {
           long subject =

@@ -1,7 +1,7 @@
 package dev.splitflow.functions.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.json.Json;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
 import java.time.Instant;
@@ -25,8 +25,6 @@ public record ObjectEvent(
 
   public static final String STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized";
   public static final String PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * Reads the event; empty when it is a well-formed event of another kind (a notification of
@@ -97,7 +95,9 @@ public record ObjectEvent(
       throw new EventException("event " + e.getId() + " (" + e.getType() + ") has no data");
     }
     try {
-      JsonNode n = JSON.readTree(e.getData().toBytes());
+      // Lenient on purpose: the payload is Google's (Cloud Storage or Dataflow), read as a tree for
+      // the few fields used; what Google's own JSON accepts must not drop an event here.
+      JsonNode n = Json.lenientReader().readTree(e.getData().toBytes());
       if (n == null || !n.isObject()) {
         throw new EventException("event " + e.getId() + ": data is not a JSON object");
       }

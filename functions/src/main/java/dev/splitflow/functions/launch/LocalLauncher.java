@@ -1,7 +1,7 @@
 package dev.splitflow.functions.launch;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Like Dataflow, a name that is already running is not started twice.
  */
 public final class LocalLauncher implements SplitLauncher {
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final String MAIN_CLASS = "dev.splitflow.pipeline.SplitPipeline";
 
   private final LocalSettings settings;
@@ -144,7 +143,7 @@ public final class LocalLauncher implements SplitLauncher {
 
   private void postStatus(LaunchRequest r, String jobId, String state)
       throws IOException, InterruptedException {
-    ObjectNode data = JSON.createObjectNode();
+    ObjectNode data = Json.MAPPER.createObjectNode();
     ObjectNode job = data.putObject("payload");
     job.put("id", jobId);
     job.put("name", r.jobName());

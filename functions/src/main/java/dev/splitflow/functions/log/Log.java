@@ -1,7 +1,9 @@
 package dev.splitflow.functions.log;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.splitflow.json.Json;
 import java.io.PrintStream;
 
 /**
@@ -10,7 +12,6 @@ import java.io.PrintStream;
  * record content.
  */
 public final class Log {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final String component;
   private final PrintStream out;
 
@@ -35,15 +36,14 @@ public final class Log {
     write("ERROR", runId, message);
   }
 
+  /** One entry as Cloud Logging reads it; {@code run_id} only when the entry is about a run. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonPropertyOrder({"severity", "component", "run_id", "message"})
+  record Entry(
+      String severity, String component, @JsonProperty("run_id") String runId, String message) {}
+
   private void write(String severity, String runId, String message) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("severity", severity);
-    n.put("component", component);
-    if (runId != null) {
-      n.put("run_id", runId);
-    }
-    n.put("message", message);
-    String line = n.toString();
+    String line = Json.write(new Entry(severity, component, runId, message));
     synchronized (out) {
       out.println(line);
     }

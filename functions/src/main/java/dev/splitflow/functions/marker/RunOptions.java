@@ -1,10 +1,8 @@
 package dev.splitflow.functions.marker;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.splitflow.json.Json;
 import dev.splitflow.split.SplitConfig;
 import dev.splitflow.split.SplitException;
 import dev.splitflow.split.SplitRatios;
@@ -51,11 +49,6 @@ public record RunOptions(
           "previousIndices",
           "idField");
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
   /**
    * Parses a marker's content: empty (or only whitespace) means no overrides; otherwise one JSON
    * object of the {@link #KEYS}. Errors name {@code where} and the key.
@@ -66,7 +59,7 @@ public record RunOptions(
     }
     JsonNode root;
     try {
-      root = JSON.readTree(text);
+      root = Json.readTree(text);
     } catch (JsonProcessingException e) {
       throw new MarkerException(
           where

@@ -12,6 +12,7 @@ import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import dev.splitflow.functions.gcs.Gcs;
+import dev.splitflow.json.Json;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -21,13 +22,19 @@ import java.util.Optional;
  * read at. Whoever wins a write owns the step; the loser sees {@link Optional#empty()}.
  */
 public final class RunStore {
+  /**
+   * The core mapper's strict reading, plus {@code java.time} and snake_case names. Unknown fields
+   * are accepted on purpose: a run state written by a newer deployment must stay readable by an
+   * older one during a rollout.
+   */
   private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      Json.builder()
+          .addModule(new JavaTimeModule())
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
 
   private final Storage storage;
   private final String bucket;

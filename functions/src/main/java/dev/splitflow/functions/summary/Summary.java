@@ -1,12 +1,13 @@
 package dev.splitflow.functions.summary;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.json.Json;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.split.Split;
 import dev.splitflow.split.SplitCounts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,20 +41,39 @@ import java.util.Objects;
  * @param failedChecks the verifier's failed checks
  * @param timings when things happened
  */
+@JsonPropertyOrder({
+  "schema_version",
+  "run_id",
+  "dataset",
+  "output",
+  "status",
+  "stage",
+  "reason",
+  "job_id",
+  "job_name",
+  "where",
+  "splits",
+  "total_records",
+  "total_bytes",
+  "strata",
+  "lineage",
+  "failed_checks",
+  "timings"
+})
 public record Summary(
-    String runId,
+    @JsonProperty("run_id") String runId,
     String dataset,
     String output,
     String status,
     String stage,
     String reason,
-    String jobId,
-    String jobName,
+    @JsonProperty("job_id") String jobId,
+    @JsonProperty("job_name") String jobName,
     String where,
     List<SplitCount> splits,
     List<StratumCount> strata,
     Lineage lineage,
-    List<OutputVerifier.Failure> failedChecks,
+    @JsonProperty("failed_checks") List<OutputVerifier.Failure> failedChecks,
     Timings timings) {
 
   public static final String SUCCEEDED = "SUCCEEDED";
@@ -61,17 +81,21 @@ public record Summary(
   public static final int SCHEMA_VERSION = 1;
 
   /** One split's totals as the manifest states them; the summary's {@code splits} rows. */
-  public record SplitCount(String split, long records, int chunks, long bytes) {}
+  @JsonPropertyOrder({"split", "records", "chunks", "bytes"})
+  public record SplitCount(Split split, long records, int chunks, long bytes) {}
 
   /** One stratum's target and achieved count in one split; the summary's {@code strata} rows. */
-  public record StratumCount(String stratum, String split, double target, long achieved) {}
+  @JsonPropertyOrder({"stratum", "split", "target", "achieved"})
+  public record StratumCount(String stratum, Split split, double target, long achieved) {}
 
   /** Records per split and their total. */
+  @JsonPropertyOrder({"train", "val", "test", "total"})
   public record Counts(long train, long val, long test) {
     static Counts of(SplitCounts c) {
       return new Counts(c.train(), c.val(), c.test());
     }
 
+    @JsonProperty("total")
     public long total() {
       return train + val + test;
     }
@@ -91,14 +115,23 @@ public record Summary(
    * @param unchangedChunks chunks with the previous version's records, not written again
    * @param newOrChangedChunks chunks written by this run (their names are in the manifest)
    */
+  @JsonPropertyOrder({
+    "extension",
+    "previous_indices",
+    "kept",
+    "added",
+    "removed",
+    "unchanged_chunks",
+    "new_or_changed_chunks"
+  })
   public record Lineage(
       boolean extension,
-      String previousIndices,
+      @JsonProperty("previous_indices") String previousIndices,
       Counts kept,
       Counts added,
       Counts removed,
-      int unchangedChunks,
-      int newOrChangedChunks) {
+      @JsonProperty("unchanged_chunks") int unchangedChunks,
+      @JsonProperty("new_or_changed_chunks") int newOrChangedChunks) {
     private static final Counts ZERO = new Counts(0, 0, 0);
     public static final Lineage NONE = new Lineage(false, "", ZERO, ZERO, ZERO, 0, 0);
 
@@ -124,6 +157,7 @@ public record Summary(
    * @param launched when the job was launched
    * @param finished when this summary was made
    */
+  @JsonPropertyOrder({"marker", "launched", "finished", "seconds"})
   public record Timings(String marker, String launched, String finished, double seconds) {
     public static Timings of(Instant marker, Instant launched, Instant finished) {
       return new Timings(
@@ -151,71 +185,9 @@ public record Summary(
     failedChecks = List.copyOf(failedChecks);
   }
 
-  /** A summary of a run that extends no previous version. */
-  public Summary(
-      String runId,
-      String dataset,
-      String output,
-      String status,
-      String stage,
-      String reason,
-      String jobId,
-      String jobName,
-      String where,
-      List<SplitCount> splits,
-      List<StratumCount> strata,
-      List<OutputVerifier.Failure> failedChecks,
-      Timings timings) {
-    this(
-        runId,
-        dataset,
-        output,
-        status,
-        stage,
-        reason,
-        jobId,
-        jobName,
-        where,
-        splits,
-        strata,
-        Lineage.NONE,
-        failedChecks,
-        timings);
-  }
-
   /** A FAILED summary with nothing but where and why, its fields named one by one. */
   public static FailedBuilder failedBuilder() {
     return new FailedBuilder();
-  }
-
-  /**
-   * A FAILED summary with nothing but where and why, positionally; {@link #failedBuilder()} names
-   * the fields.
-   */
-  public static Summary failed(
-      String runId,
-      String dataset,
-      String output,
-      String stage,
-      String reason,
-      String jobId,
-      String jobName,
-      String where,
-      Timings timings) {
-    return new Summary(
-        runId,
-        dataset,
-        output,
-        FAILED,
-        stage,
-        reason,
-        nz(jobId),
-        nz(jobName),
-        nz(where),
-        List.of(),
-        List.of(),
-        List.of(),
-        timings);
   }
 
   /** A summary of a verified output: SUCCEEDED when every check passed. */
@@ -235,13 +207,13 @@ public record Summary(
         .forEach((s, t) -> splits.add(new SplitCount(s, t.records(), t.chunks(), t.bytes())));
     List<StratumCount> strata = new ArrayList<>();
     for (JsonNode st : manifest.strata()) {
-      for (String s : List.of("train", "val", "test")) {
+      for (Split s : Split.values()) {
         strata.add(
             new StratumCount(
                 st.path("key").asText(),
                 s,
-                st.path("target").path(s).asDouble(),
-                st.path("achieved").path(s).asLong()));
+                st.path("target").path(s.jsonName()).asDouble(),
+                st.path("achieved").path(s.jsonName()).asLong()));
       }
     }
     boolean ok = report.ok();
@@ -328,7 +300,21 @@ public record Summary(
     }
 
     public Summary build() {
-      return failed(runId, dataset, output, stage, reason, jobId, jobName, where, timings);
+      return new Summary(
+          runId,
+          dataset,
+          output,
+          FAILED,
+          stage,
+          reason,
+          jobId,
+          jobName,
+          where,
+          List.of(),
+          List.of(),
+          Lineage.NONE,
+          List.of(),
+          timings);
     }
   }
 
@@ -343,6 +329,7 @@ public record Summary(
   }
 
   /** Attributes subscribers filter on ({@code attributes.status = "FAILED"}). */
+  @JsonIgnore
   public Map<String, String> attributes() {
     Map<String, String> a = new LinkedHashMap<>();
     a.put("status", status);
@@ -351,71 +338,26 @@ public record Summary(
     return a;
   }
 
-  private static void putCounts(ObjectNode o, Counts c) {
-    o.put("train", c.train());
-    o.put("val", c.val());
-    o.put("test", c.test());
-    o.put("total", c.total());
+  /** The summary's schema version, the message's first field. */
+  @JsonProperty("schema_version")
+  public int schemaVersion() {
+    return SCHEMA_VERSION;
   }
 
+  /** Records over all splits. */
+  @JsonProperty("total_records")
+  public long totalRecords() {
+    return splits.stream().mapToLong(SplitCount::records).sum();
+  }
+
+  /** Chunk bytes over all splits. */
+  @JsonProperty("total_bytes")
+  public long totalBytes() {
+    return splits.stream().mapToLong(SplitCount::bytes).sum();
+  }
+
+  /** The message body: compact JSON, UTF-8, fields in the order of the schema. */
   public byte[] toJson() {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
-    root.put("schema_version", SCHEMA_VERSION);
-    root.put("run_id", runId);
-    root.put("dataset", dataset);
-    root.put("output", output);
-    root.put("status", status);
-    root.put("stage", stage);
-    root.put("reason", reason);
-    root.put("job_id", jobId);
-    root.put("job_name", jobName);
-    root.put("where", where);
-    long records = 0;
-    long bytes = 0;
-    ArrayNode sp = root.putArray("splits");
-    for (SplitCount s : splits) {
-      ObjectNode o = sp.addObject();
-      o.put("split", s.split());
-      o.put("records", s.records());
-      o.put("chunks", s.chunks());
-      o.put("bytes", s.bytes());
-      records += s.records();
-      bytes += s.bytes();
-    }
-    root.put("total_records", records);
-    root.put("total_bytes", bytes);
-    ArrayNode st = root.putArray("strata");
-    for (StratumCount s : strata) {
-      ObjectNode o = st.addObject();
-      o.put("stratum", s.stratum());
-      o.put("split", s.split());
-      o.put("target", s.target());
-      o.put("achieved", s.achieved());
-    }
-    ObjectNode l = root.putObject("lineage");
-    l.put("extension", lineage.extension());
-    l.put("previous_indices", lineage.previousIndices());
-    putCounts(l.putObject("kept"), lineage.kept());
-    putCounts(l.putObject("added"), lineage.added());
-    putCounts(l.putObject("removed"), lineage.removed());
-    l.put("unchanged_chunks", lineage.unchangedChunks());
-    l.put("new_or_changed_chunks", lineage.newOrChangedChunks());
-    ArrayNode fc = root.putArray("failed_checks");
-    for (OutputVerifier.Failure f : failedChecks) {
-      ObjectNode o = fc.addObject();
-      o.put("check", f.check());
-      o.put("reason", f.reason());
-    }
-    ObjectNode t = root.putObject("timings");
-    t.put("marker", timings.marker());
-    t.put("launched", timings.launched());
-    t.put("finished", timings.finished());
-    t.put("seconds", timings.seconds());
-    try {
-      return m.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return Json.write(this).getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -140,6 +140,7 @@ class RunOptionsTest {
     assertTrue(m.contains("trainRatio"), "lists the known keys: " + m);
     rejected("{\"seed\": 7", "not valid JSON", "line 1");
     rejected("{\"seed\": 7} {\"seed\": 8}", "not valid JSON");
+    rejected("{\"seed\": 7, \"seed\": 8}", "not valid JSON", "seed");
     rejected("{'seed': 7}", "not valid JSON");
   }
 

@@ -1,10 +1,15 @@
 package dev.splitflow.functions.runs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import dev.splitflow.functions.testing.TestGcs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,5 +90,24 @@ class RunStoreTest {
     }
     pool.shutdown();
     assertEquals(1, wins);
+  }
+
+  @Test
+  void aRunStateWithAKeyGivenTwiceOrTrailingContentIsUnreadable() throws Exception {
+    store.create(state("sf-strict")).orElseThrow();
+    String good =
+        new String(
+            storage.readAllBytes(BlobId.of("data", store.objectName("sf-strict"))),
+            StandardCharsets.UTF_8);
+    for (String bad :
+        List.of(
+            good.replaceFirst("\\{", "{\"status\": \"FAILED\","),
+            good + "{\"status\": \"FAILED\"}")) {
+      storage.create(
+          BlobInfo.newBuilder(BlobId.of("data", store.objectName("sf-strict"))).build(),
+          bad.getBytes(StandardCharsets.UTF_8));
+      IOException e = assertThrows(IOException.class, () -> store.get("sf-strict"));
+      assertTrue(e.getMessage().contains("unreadable run state"), e.getMessage());
+    }
   }
 }

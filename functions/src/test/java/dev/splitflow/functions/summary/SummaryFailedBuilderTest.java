@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The FAILED summary's builder gives exactly the summary, and the JSON, of the positional form. */
@@ -11,10 +12,24 @@ class SummaryFailedBuilderTest {
   static final Instant T0 = Instant.parse("2026-11-26T08:00:00Z");
 
   @Test
-  void namedFieldsMakeTheSameSummaryAsPositionalOnes() {
+  void namedFieldsMakeTheRecordWithNoOutputAndNoLineage() {
     Summary.Timings t = Summary.Timings.of(T0, T0.plusSeconds(5), T0.plusSeconds(60));
     Summary positional =
-        Summary.failed("sf-1", "gs://d/", "gs://d/split/", "job", "why", "j-1", "name", "url", t);
+        new Summary(
+            "sf-1",
+            "gs://d/",
+            "gs://d/split/",
+            Summary.FAILED,
+            "job",
+            "why",
+            "j-1",
+            "name",
+            "url",
+            List.of(),
+            List.of(),
+            Summary.Lineage.NONE,
+            List.of(),
+            t);
     Summary built =
         Summary.failedBuilder()
             .runId("sf-1")

@@ -248,18 +248,18 @@ class SummarySchemaTest {
 
   @Test
   void extensionValidates() throws IOException {
-    assertValid(SummaryTest.extensionSucceeded());
+    assertValid(SummaryLineageTest.extensionSucceeded());
   }
 
   @Test
   void checkerRejectsALineageWithoutItsFlagOrWithANegativeCount() throws IOException {
-    ObjectNode j = (ObjectNode) JSON.readTree(SummaryTest.extensionSucceeded().toJson());
+    ObjectNode j = (ObjectNode) JSON.readTree(SummaryLineageTest.extensionSucceeded().toJson());
     ((ObjectNode) j.get("lineage")).put("extension", "true");
     assertInvalid(j, "$.lineage.extension: expected boolean");
-    ObjectNode k = (ObjectNode) JSON.readTree(SummaryTest.extensionSucceeded().toJson());
+    ObjectNode k = (ObjectNode) JSON.readTree(SummaryLineageTest.extensionSucceeded().toJson());
     ((ObjectNode) k.get("lineage")).remove("removed");
     assertInvalid(k, "$.lineage: required property 'removed'");
-    ObjectNode l = (ObjectNode) JSON.readTree(SummaryTest.extensionSucceeded().toJson());
+    ObjectNode l = (ObjectNode) JSON.readTree(SummaryLineageTest.extensionSucceeded().toJson());
     ((ObjectNode) l.get("lineage").get("added")).put("total", -3);
     assertInvalid(l, "below the minimum");
   }
@@ -279,16 +279,15 @@ class SummarySchemaTest {
   @Test
   void failedWithNothingKnownValidates() throws IOException {
     assertValid(
-        Summary.failed(
-            "sf-x",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            Summary.Timings.of(null, null, SummaryTest.FINISHED)));
+        Summary.failedBuilder()
+            .runId("sf-x")
+            .dataset(null)
+            .output(null)
+            .stage(null)
+            .reason(null)
+            .job(null, null, null)
+            .timings(Summary.Timings.of(null, null, SummaryTest.FINISHED))
+            .build());
   }
 
   @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.splitflow.output.Manifest;
 import dev.splitflow.output.OutputVerifier;
+import dev.splitflow.split.Split;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,16 +108,21 @@ class SummaryTest {
 
   static Summary failedAt(String stage) {
     boolean launched = stage.equals("job") || stage.equals("verify");
-    return Summary.failed(
-        "sf-0123456789abcdef0123",
-        "gs://b/d/",
-        "gs://b/d/split/",
-        stage,
-        "the " + stage + " stage failed: batch_3.pt record 17: field 'view_position' is missing",
-        launched ? "job-1" : null,
-        stage.equals("marker") ? null : "splitflow-d-0123456789abcdef0123",
-        launched ? "https://console.cloud.google.com/dataflow/jobs/r/job-1?project=p" : null,
-        Summary.Timings.of(MARKER, launched ? LAUNCHED : null, FINISHED));
+    return Summary.failedBuilder()
+        .runId("sf-0123456789abcdef0123")
+        .dataset("gs://b/d/")
+        .output("gs://b/d/split/")
+        .stage(stage)
+        .reason(
+            "the "
+                + stage
+                + " stage failed: batch_3.pt record 17: field 'view_position' is missing")
+        .job(
+            launched ? "job-1" : null,
+            stage.equals("marker") ? null : "splitflow-d-0123456789abcdef0123",
+            launched ? "https://console.cloud.google.com/dataflow/jobs/r/job-1?project=p" : null)
+        .timings(Summary.Timings.of(MARKER, launched ? LAUNCHED : null, FINISHED))
+        .build();
   }
 
   static JsonNode json(Summary s) throws Exception {
@@ -157,52 +163,6 @@ class SummaryTest {
           "lineage",
           "failed_checks",
           "timings");
-
-  static final List<String> LINEAGE =
-      List.of(
-          "extension",
-          "previous_indices",
-          "kept",
-          "added",
-          "removed",
-          "unchanged_chunks",
-          "new_or_changed_chunks");
-
-  static final String PREVIOUS = "sha256:" + "ab".repeat(32);
-
-  /** The same 10 records as an extension of an 8-record version: 7 kept, 3 added, 1 removed. */
-  static Manifest extensionManifest() {
-    String lineage =
-        """
-        ,
-          "lineage": {
-            "previous_indices": "%s",
-            "kept_records": {"train": 5, "val": 1, "test": 1},
-            "added_records": {"train": 2, "val": 1, "test": 0},
-            "removed_records": {"train": 1, "val": 0, "test": 0},
-            "unchanged_chunks": 3,
-            "new_or_changed_chunks": ["train_002.pt", "val_000.pt"]
-          }
-        }
-        """
-            .formatted(PREVIOUS);
-    String json = MANIFEST_JSON.substring(0, MANIFEST_JSON.lastIndexOf('}')) + lineage;
-    return Manifest.parse(json, "gs://b/d/split/_SPLIT_MANIFEST.json");
-  }
-
-  static Summary extensionSucceeded() {
-    Manifest m = extensionManifest();
-    return Summary.verified(
-        "sf-0123456789abcdef0124",
-        "gs://b/d/",
-        "gs://b/d/split/",
-        m,
-        new OutputVerifier.Report("gs://b/d/split/", List.of(), m, 2),
-        "job-2",
-        "splitflow-d-0123456789abcdef0124",
-        "w",
-        timings());
-  }
 
   static List<String> fieldNames(JsonNode n) {
     List<String> out = new ArrayList<>();
@@ -264,70 +224,6 @@ class SummaryTest {
     assertEquals("2026-05-01T10:00:12.500Z", t.get("launched").asText());
     assertEquals("2026-05-01T10:07:30.250Z", t.get("finished").asText());
     assertEquals(450.25, t.get("seconds").asDouble());
-  }
-
-  @Test
-  void aFreshSplitSaysItExtendsNothing() throws Exception {
-    JsonNode l = json(succeeded()).get("lineage");
-    assertEquals(LINEAGE, fieldNames(l));
-    assertFalse(l.get("extension").asBoolean());
-    assertTrue(l.get("extension").isBoolean());
-    assertEquals("", l.get("previous_indices").asText());
-    for (String f : List.of("kept", "added", "removed")) {
-      assertEquals(JSON.readTree("{\"train\":0,\"val\":0,\"test\":0,\"total\":0}"), l.get(f), f);
-    }
-    assertEquals(0, l.get("unchanged_chunks").asInt());
-    assertEquals(0, l.get("new_or_changed_chunks").asInt());
-  }
-
-  @Test
-  void anExtensionReportsKeptAddedAndRemovedPerSplitAndInTotal() throws Exception {
-    Summary s = extensionSucceeded();
-    assertEquals(Summary.SUCCEEDED, s.status());
-    JsonNode j = json(s);
-    assertEquals(TOP_LEVEL, fieldNames(j));
-    assertNoNulls(j, "$");
-    JsonNode l = j.get("lineage");
-    assertEquals(LINEAGE, fieldNames(l));
-    assertTrue(l.get("extension").asBoolean());
-    assertEquals(PREVIOUS, l.get("previous_indices").asText());
-    assertEquals(JSON.readTree("{\"train\":5,\"val\":1,\"test\":1,\"total\":7}"), l.get("kept"));
-    assertEquals(JSON.readTree("{\"train\":2,\"val\":1,\"test\":0,\"total\":3}"), l.get("added"));
-    assertEquals(JSON.readTree("{\"train\":1,\"val\":0,\"test\":0,\"total\":1}"), l.get("removed"));
-    assertEquals(3, l.get("unchanged_chunks").asInt());
-    assertEquals(2, l.get("new_or_changed_chunks").asInt());
-    // The rest of the summary is that of any verified output.
-    assertEquals(10, j.get("total_records").asLong());
-    assertEquals(6, j.get("strata").size());
-  }
-
-  @Test
-  void anExtensionThatFailsVerificationStillSaysWhatItExtended() throws Exception {
-    Manifest m = extensionManifest();
-    Summary s =
-        Summary.verified(
-            "sf-5",
-            "gs://b/d/",
-            "gs://b/d/split/",
-            m,
-            new OutputVerifier.Report(
-                "loc", List.of(new OutputVerifier.Failure("chunk size", "x")), m, 0),
-            null,
-            null,
-            null,
-            timings());
-    assertEquals(Summary.FAILED, s.status());
-    assertTrue(json(s).get("lineage").get("extension").asBoolean());
-    assertEquals(7, json(s).get("lineage").get("kept").get("total").asLong());
-  }
-
-  @Test
-  void failedBeforeAnOutputHasNoLineage() throws Exception {
-    for (String stage : List.of("marker", "indices", "launch", "job")) {
-      Summary s = failedAt(stage);
-      assertEquals(Summary.Lineage.NONE, s.lineage(), stage);
-      assertFalse(json(s).get("lineage").get("extension").asBoolean(), stage);
-    }
   }
 
   @Test
@@ -455,16 +351,15 @@ class SummaryTest {
   @Test
   void failedWithNothingKnownHasEmptyTextAndZeros() throws Exception {
     Summary s =
-        Summary.failed(
-            "sf-3",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            Summary.Timings.of(null, null, FINISHED));
+        Summary.failedBuilder()
+            .runId("sf-3")
+            .dataset(null)
+            .output(null)
+            .stage(null)
+            .reason(null)
+            .job(null, null, null)
+            .timings(Summary.Timings.of(null, null, FINISHED))
+            .build();
     JsonNode j = json(s);
     assertNoNulls(j, "$");
     for (String f :
@@ -499,7 +394,7 @@ class SummaryTest {
   @Test
   void listsAreCopied() {
     List<Summary.SplitCount> splits = new ArrayList<>();
-    splits.add(new Summary.SplitCount("train", 1, 1, 1));
+    splits.add(new Summary.SplitCount(Split.TRAIN, 1, 1, 1));
     Summary s =
         new Summary(
             "sf-4",
@@ -513,6 +408,7 @@ class SummaryTest {
             "",
             splits,
             List.of(),
+            Summary.Lineage.NONE,
             List.of(),
             timings());
     splits.clear();

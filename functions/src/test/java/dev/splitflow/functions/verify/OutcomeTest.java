@@ -37,16 +37,15 @@ class OutcomeTest {
     Outcome o = new Outcome.Unreadable("not a manifest");
     Summary s = o.summary(LAUNCHED, LAYOUT, T1);
     assertEquals(
-        Summary.failed(
-            "sf-1",
-            "gs://data/datasets/cxr/",
-            "gs://data/datasets/cxr/split/",
-            "verify",
-            "not a manifest",
-            "job-from-state",
-            "splitflow-cxr-1",
-            "https://console/job-from-state",
-            Summary.Timings.of(T0, T0.plusSeconds(5), T1)),
+        Summary.failedBuilder()
+            .runId("sf-1")
+            .dataset("gs://data/datasets/cxr/")
+            .output("gs://data/datasets/cxr/split/")
+            .stage("verify")
+            .reason("not a manifest")
+            .job("job-from-state", "splitflow-cxr-1", "https://console/job-from-state")
+            .timings(Summary.Timings.of(T0, T0.plusSeconds(5), T1))
+            .build(),
         s);
     RunState next = o.next(LAUNCHED, s, T1);
     assertEquals(RunState.Status.FAILED, next.status());

@@ -1,8 +1,8 @@
 package dev.splitflow.localgcs.cloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.splitflow.localgcs.LocalJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +12,6 @@ import java.time.Duration;
 
 /** The Pub/Sub emulator's REST API: what local-cloud needs to set up and read summaries. */
 public final class PubSubRest {
-  static final ObjectMapper JSON = new ObjectMapper();
   private final String host;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -44,7 +43,9 @@ public final class PubSubRest {
                 + ": "
                 + r.body());
       }
-      return r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
+      return r.body().isEmpty()
+          ? LocalJson.MAPPER.createObjectNode()
+          : LocalJson.MAPPER.readTree(r.body());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
@@ -52,13 +53,13 @@ public final class PubSubRest {
   }
 
   public void createTopic(String topic) throws IOException {
-    call("PUT", topic, JSON.createObjectNode());
+    call("PUT", topic, LocalJson.MAPPER.createObjectNode());
   }
 
   /** A subscription; {@code pushEndpoint} null for a pull subscription. */
   public void createSubscription(String subscription, String topic, String pushEndpoint)
       throws IOException {
-    ObjectNode body = JSON.createObjectNode();
+    ObjectNode body = LocalJson.MAPPER.createObjectNode();
     body.put("topic", topic);
     body.put("ackDeadlineSeconds", pushEndpoint == null ? 60 : 600);
     if (pushEndpoint != null) {
@@ -69,14 +70,14 @@ public final class PubSubRest {
 
   /** Pulls up to {@code max} messages (returns the receivedMessages array, maybe empty). */
   public JsonNode pull(String subscription, int max) throws IOException {
-    ObjectNode body = JSON.createObjectNode();
+    ObjectNode body = LocalJson.MAPPER.createObjectNode();
     body.put("maxMessages", max);
     body.put("returnImmediately", false);
     return call("POST", subscription + ":pull", body).path("receivedMessages");
   }
 
   public void acknowledge(String subscription, Iterable<String> ackIds) throws IOException {
-    ObjectNode body = JSON.createObjectNode();
+    ObjectNode body = LocalJson.MAPPER.createObjectNode();
     var ids = body.putArray("ackIds");
     ackIds.forEach(ids::add);
     call("POST", subscription + ":acknowledge", body);

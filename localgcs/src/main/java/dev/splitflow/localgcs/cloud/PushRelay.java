@@ -3,6 +3,7 @@ package dev.splitflow.localgcs.cloud;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.splitflow.localgcs.LocalJson;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -50,7 +51,7 @@ final class PushRelay implements AutoCloseable {
       byte[] body = ex.getRequestBody().readAllBytes();
       int status;
       try {
-        JsonNode push = PubSubRest.JSON.readTree(body);
+        JsonNode push = LocalJson.MAPPER.readTree(body);
         JsonNode m = push.path("message");
         String id = m.path("messageId").asText(m.path("message_id").asText("0"));
         String time = m.path("publishTime").asText(Instant.now().toString());
