@@ -1,4 +1,4 @@
-package dev.splitflow.functions;
+package dev.splitflow.functions.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
