@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -62,7 +63,39 @@ class StructureRulesTest {
     assertTrue(pom.contains("tools/checkstyle/checkstyle.xml"), "pom.xml does not use the rules");
   }
 
+  @Test
+  void filesAndMethodsHaveALengthLimitAndOnlyDispatchSwitchesMaySuppressIt() throws Exception {
+    assertEquals("500", ruleProperty("fileLength", "max"));
+    assertEquals("100", ruleProperty("methodLength", "max"));
+    // The one allowed exception is named on the method itself, so a reader sees it: a method
+    // whose body is one switch over opcodes or tags.
+    Pattern suppressed =
+        Pattern.compile(
+            "@SuppressWarnings\\(\"checkstyle:MethodLength\"\\)\\s+[^{;]*\\{\\s*(\\S[^\\n]*\\n\\s*){0,2}switch \\(");
+    Pattern anySuppression = Pattern.compile("checkstyle:MethodLength\"");
+    int allowed = 0;
+    for (String module :
+        new String[] {"core", "pipeline", "functions", "localgcs", "bench", "deploy"}) {
+      Path src = REPO.resolve(module).resolve("src");
+      try (Stream<Path> files = Files.walk(src)) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          String text = Files.readString(f);
+          long all = anySuppression.matcher(text).results().count();
+          long switches = suppressed.matcher(text).results().count();
+          assertEquals(
+              all, switches, f + ": a MethodLength suppression is only for a dispatch switch");
+          allowed += (int) switches;
+        }
+      }
+    }
+    assertTrue(allowed > 0, "no dispatch switch found: is the pattern still right?");
+  }
+
   private static String ruleFormat(String id) throws Exception {
+    return ruleProperty(id, "format");
+  }
+
+  private static String ruleProperty(String id, String name) throws Exception {
     DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
     f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
     Document d =
@@ -79,7 +112,7 @@ class StructureRulesTest {
           continue;
         }
         matches |= p.getAttribute("name").equals("id") && p.getAttribute("value").equals(id);
-        format = p.getAttribute("name").equals("format") ? p.getAttribute("value") : format;
+        format = p.getAttribute("name").equals(name) ? p.getAttribute("value") : format;
       }
       if (matches && format != null) {
         return format;
