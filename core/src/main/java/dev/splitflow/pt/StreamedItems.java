@@ -10,10 +10,15 @@ import java.io.IOException;
  * reach through what they share count against the bytes read.
  */
 final class StreamedItems {
+  /** Receives the items of the top-level list while streaming, in order. */
+  interface ItemSink {
+    void item(PtValue item) throws IOException;
+  }
+
   private final PickleInput at;
 
   /** Where the top-level list's items go when streaming, or null. */
-  private Unpickler.ItemSink sink;
+  private ItemSink sink;
 
   private long streamed;
 
@@ -52,7 +57,7 @@ final class StreamedItems {
   }
 
   /** Starts a new pickle whose top-level list's items go to {@code itemSink} (null: kept). */
-  void reset(Unpickler.ItemSink itemSink) {
+  void reset(ItemSink itemSink) {
     sink = itemSink;
     streamed = 0;
     made = 0;

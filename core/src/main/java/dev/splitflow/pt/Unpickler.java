@@ -36,11 +36,6 @@ final class Unpickler {
     StorageRef load(List<Object> pid, String where);
   }
 
-  /** Receives the items of the top-level list while streaming, in order. */
-  interface ItemSink {
-    void item(PtValue item) throws IOException;
-  }
-
   private final PickleInput in;
   private final PersistentLoader persistent;
   private final PickleStack stack;
@@ -89,7 +84,7 @@ final class Unpickler {
    * @param reads the memo ids the pickle reads back ({@link MemoPrescan#memoReads} of the same
    *     bytes): the only memo entries kept, so items handed out are not held by the memo
    */
-  long stream(Set<Long> reads, ItemSink items) throws IOException {
+  long stream(Set<Long> reads, StreamedItems.ItemSink items) throws IOException {
     if (reads.size() > PtLimits.MAX_MEMO) {
       throw error(
           "reads back more than "
@@ -108,7 +103,7 @@ final class Unpickler {
     return this.items.streamed();
   }
 
-  private Object run(Set<Long> reads, ItemSink itemSink) throws IOException {
+  private Object run(Set<Long> reads, StreamedItems.ItemSink itemSink) throws IOException {
     stack.clear();
     memo.reset(reads);
     items.reset(itemSink);
