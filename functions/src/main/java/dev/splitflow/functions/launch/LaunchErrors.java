@@ -31,13 +31,9 @@ final class LaunchErrors {
     return new LaunchException(
         "Dataflow answered the launch of job '"
             + jobName
-            + "' from template "
-            + settings.templateSpec()
-            + " (project "
-            + settings.project()
-            + ", region "
-            + settings.region()
-            + ") without a job: "
+            + "'"
+            + fromTemplate()
+            + " without a job: "
             + (response == null ? "no body" : response.toString()),
         false,
         200,
@@ -50,13 +46,9 @@ final class LaunchErrors {
     return new LaunchException(
         "Dataflow answered HTTP 409 to the launch of job '"
             + request.jobName()
-            + "' from template "
-            + settings.templateSpec()
-            + " (project "
-            + settings.project()
-            + ", region "
-            + settings.region()
-            + "): "
+            + "'"
+            + fromTemplate()
+            + ": "
             + dataflowMessage(conflict)
             + "; but no job of that name was found by name lookup after "
             + attempts
@@ -92,13 +84,9 @@ final class LaunchErrors {
             .append(what)
             .append(" of job '")
             .append(request.jobName())
-            .append("' from template ")
-            .append(settings.templateSpec())
-            .append(" (project ")
-            .append(settings.project())
-            .append(", region ")
-            .append(settings.region())
-            .append(") failed: HTTP ")
+            .append("'")
+            .append(fromTemplate())
+            .append(" failed: HTTP ")
             .append(status);
     if (e.getStatusMessage() != null && !e.getStatusMessage().isEmpty()) {
       message.append(' ').append(e.getStatusMessage());
@@ -121,18 +109,25 @@ final class LaunchErrors {
             + what
             + " of job '"
             + request.jobName()
-            + "' from template "
-            + settings.templateSpec()
-            + " (project "
-            + settings.project()
-            + ", region "
-            + settings.region()
-            + "): "
+            + "'"
+            + fromTemplate()
+            + ": "
             + e
             + " (retryable; if the launch reached Dataflow, the retry finds the job by name)",
         true,
         0,
         e);
+  }
+
+  /** Where a launch went: " from template T (project P, region R)", in every message. */
+  private String fromTemplate() {
+    return " from template "
+        + settings.templateSpec()
+        + " (project "
+        + settings.project()
+        + ", region "
+        + settings.region()
+        + ")";
   }
 
   static boolean retryable(int status) {
