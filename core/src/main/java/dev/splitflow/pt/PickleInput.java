@@ -155,18 +155,8 @@ final class PickleInput {
 
   /** Refuses a length over the limits or past the pickle's end, and counts it in the total. */
   private void checkLength(long n, String what) {
-    if (n > PtLimits.MAX_STRING_BYTES && limit >= 0 && n <= limit - pos) {
-      throw error(
-          "a "
-              + n
-              + "-byte "
-              + what
-              + " is longer than "
-              + PtLimits.MAX_STRING_BYTES
-              + " bytes"
-              + PtLimits.raise("splitflow.pt.maxStringBytes", PtLimits.MAX_STRING_BYTES));
-    }
-    if (n > PtLimits.MAX_STRING_BYTES && limit < 0) {
+    // With a known end, a length past it is reported below as past the end, not as too long.
+    if (n > PtLimits.MAX_STRING_BYTES && (limit < 0 || n <= limit - pos)) {
       throw error(
           "a "
               + n
