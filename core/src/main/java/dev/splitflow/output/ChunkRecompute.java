@@ -4,6 +4,7 @@ import dev.splitflow.io.DiscardChannel;
 import dev.splitflow.pt.PtFile;
 import dev.splitflow.pt.PtWriter;
 import dev.splitflow.pt.RecordCodec;
+import dev.splitflow.pt.SourceDecoders;
 import dev.splitflow.split.IndicesFile;
 import dev.splitflow.split.SourceFile;
 import dev.splitflow.split.Split;
@@ -104,18 +105,13 @@ public final class ChunkRecompute {
     for (Map.Entry<SourceFile, TreeMap<Integer, Long>> e : wanted.entrySet()) {
       encode(e.getKey(), e.getValue(), opener, writer, encoded, from);
     }
-    Map<SourceFile, SeekableByteChannel> channels = new HashMap<>();
-    Map<SourceFile, RecordCodec.Decoder> decoders = new HashMap<>();
-    try {
+    try (SourceDecoders<SourceFile> decoders =
+        new SourceDecoders<>(opener::open, SourceFile::path)) {
       for (Map.Entry<String, long[]> chunk : chunks) {
         if (System.nanoTime() - deadlineNanos > 0) {
           break;
         }
-        out.add(make(chunk.getKey(), chunk.getValue(), encoded, from, opener, channels, decoders));
-      }
-    } finally {
-      for (SeekableByteChannel ch : channels.values()) {
-        ch.close();
+        out.add(make(chunk.getKey(), chunk.getValue(), encoded, from, decoders));
       }
     }
   }
@@ -160,9 +156,7 @@ public final class ChunkRecompute {
       long[] globals,
       Map<Long, byte[]> encoded,
       Map<Long, SourceFile> from,
-      Opener opener,
-      Map<SourceFile, SeekableByteChannel> channels,
-      Map<SourceFile, RecordCodec.Decoder> decoders)
+      SourceDecoders<SourceFile> decoders)
       throws IOException {
     ChunkNames.Parsed parsed = ChunkNames.parse(name).orElseThrow();
     Checksums sums = new Checksums(new DiscardChannel());
@@ -170,10 +164,10 @@ public final class ChunkRecompute {
       // As the pipeline's chunk writer does: plan first, so storages several records view are
       // written once, then append; each pass decodes only the records' metadata.
       for (long g : globals) {
-        w.plan(decoder(from.get(g), opener, channels, decoders).decode(encoded.get(g)));
+        w.plan(decoders.of(from.get(g)).decode(encoded.get(g)));
       }
       for (long g : globals) {
-        w.append(decoder(from.get(g), opener, channels, decoders).decode(encoded.get(g)));
+        w.append(decoders.of(from.get(g)).decode(encoded.get(g)));
       }
     }
     return new ChunkInfo(
@@ -184,22 +178,6 @@ public final class ChunkRecompute {
         sums.bytes(),
         sums.crc32c(),
         sums.sha256Hex());
-  }
-
-  private static RecordCodec.Decoder decoder(
-      SourceFile source,
-      Opener opener,
-      Map<SourceFile, SeekableByteChannel> channels,
-      Map<SourceFile, RecordCodec.Decoder> decoders)
-      throws IOException {
-    RecordCodec.Decoder d = decoders.get(source);
-    if (d == null) {
-      SeekableByteChannel ch = opener.open(source);
-      channels.put(source, ch);
-      d = new RecordCodec.Decoder(ch, source.path());
-      decoders.put(source, d);
-    }
-    return d;
   }
 
   /** The global indices of a chunk's records in its order, or null for a chunk not in the plan. */

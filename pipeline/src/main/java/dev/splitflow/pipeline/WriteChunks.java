@@ -5,14 +5,12 @@ import dev.splitflow.output.Checksums;
 import dev.splitflow.output.ChunkInfo;
 import dev.splitflow.output.ChunkNames;
 import dev.splitflow.pt.PtWriter;
-import dev.splitflow.pt.RecordCodec;
+import dev.splitflow.pt.SourceDecoders;
 import dev.splitflow.split.Split;
 import java.io.IOException;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileSystemException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -137,44 +135,20 @@ final class WriteChunks
           entries[slot.position()] = new Entry(part, i);
         }
       }
-      // One channel per batch file for the whole group: its chunks read from the same files.
-      Map<String, SeekableByteChannel> channels = new HashMap<>();
-      Map<String, RecordCodec.Decoder> decoders = new HashMap<>();
       // One element per group, not per chunk: the DirectRunner copies the manifest's growing
       // collection of them through their coder as each bundle arrives.
       List<ChunkInfo> written = new ArrayList<>(chunks.size());
-      try {
+      // One channel per batch file for the whole group: its chunks read from the same files.
+      try (SourceDecoders<String> decoders =
+          new SourceDecoders<>(BeamFiles::openSeekable, batch -> batch)) {
         for (Map.Entry<String, Entry[]> chunk : chunks.entrySet()) {
-          written.add(write(chunk.getKey(), chunk.getValue(), channels, decoders));
-        }
-      } finally {
-        for (SeekableByteChannel ch : channels.values()) {
-          ch.close();
+          written.add(write(chunk.getKey(), chunk.getValue(), decoders));
         }
       }
       out.output(KV.of(output, written));
     }
 
-    private static RecordCodec.Decoder decoder(
-        String batch,
-        Map<String, SeekableByteChannel> channels,
-        Map<String, RecordCodec.Decoder> decoders)
-        throws IOException {
-      RecordCodec.Decoder d = decoders.get(batch);
-      if (d == null) {
-        SeekableByteChannel ch = BeamFiles.openSeekable(batch);
-        channels.put(batch, ch);
-        d = new RecordCodec.Decoder(ch, batch);
-        decoders.put(batch, d);
-      }
-      return d;
-    }
-
-    private ChunkInfo write(
-        String name,
-        Entry[] entries,
-        Map<String, SeekableByteChannel> channels,
-        Map<String, RecordCodec.Decoder> decoders)
+    private ChunkInfo write(String name, Entry[] entries, SourceDecoders<String> decoders)
         throws IOException {
       ChunkNames.Parsed parsed =
           ChunkNames.parse(name).orElseThrow(() -> new IllegalStateException("bad chunk " + name));
@@ -209,10 +183,10 @@ final class WriteChunks
         // then to write it. Holding the chunk's decoded records instead would cost memory in
         // proportion to the chunk, not to one record.
         for (Entry e : entries) {
-          w.plan(e.refs().decode(e.index(), decoder(e.refs().batch(), channels, decoders)));
+          w.plan(e.refs().decode(e.index(), decoders.of(e.refs().batch())));
         }
         for (Entry e : entries) {
-          w.append(e.refs().decode(e.index(), decoder(e.refs().batch(), channels, decoders)));
+          w.append(e.refs().decode(e.index(), decoders.of(e.refs().batch())));
         }
         storageBytes = w.storageBytes();
       } catch (IOException e) {
